@@ -1,0 +1,34 @@
+// commands.h: the octet CLI's subcommands, one tools/command_<name>.cpp each, and their table.
+#pragma once
+
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace octet::cli {
+
+// Thrown for a malformed command line; main() prints it with a pointer to --help and exits 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A subcommand receives the arguments after its name and returns the process exit code
+// (0 success, 1 failure). octet::Error escaping it is reported by main() with exit code 1.
+using CommandFn = int (*)(std::span<const std::string_view> args);
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;  // one line for `octet --help`
+  CommandFn run;
+};
+
+int command_info(std::span<const std::string_view> args);
+
+// Adding a command is one file defining its function plus one line here.
+inline constexpr Command kCommands[] = {
+    {"info", "show version, CPU features, ISA levels, kernels, engines and threads", command_info},
+};
+
+}  // namespace octet::cli
