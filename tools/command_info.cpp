@@ -109,35 +109,32 @@ std::vector<std::string> engine_names(const std::vector<Engine>& engines) {
 }
 
 std::string cap_description(const Info& info) {
+  std::string out = "cap: ";
   if (info.env_cap_set) {
-    std::string out = "OCTET_MAX_ISA=";
-    out += info.env_cap;
-    out += " (cap: ";
     out += isa_name(info.max_isa);
-    out += ")";
-    return out;
+    out += ", from OCTET_MAX_ISA=";
+    out += info.env_cap;
+  } else {
+    out += "none, OCTET_MAX_ISA not set";
   }
-  return "OCTET_MAX_ISA not set (no cap)";
+  return out;
+}
+
+void field(std::string_view label, const std::string& value) {
+  std::printf("  %-12.*s %s\n", static_cast<int>(label.size()), label.data(), value.c_str());
 }
 
 void print_text(const Info& info) {
   std::printf("octet %s\n\n", info.version.c_str());
   std::printf("CPU\n");
-  std::printf("  vendor     %s\n", info.cpu.vendor.empty() ? "unknown" : info.cpu.vendor.c_str());
-  std::printf("  brand      %s\n", info.cpu.brand.empty() ? "unknown" : info.cpu.brand.c_str());
-  std::printf("  features   %s\n\n",
-              info.features.empty() ? "(none detected)" : join(info.features, " ").c_str());
+  field("vendor", info.cpu.vendor.empty() ? "unknown" : info.cpu.vendor);
+  field("brand", info.cpu.brand.empty() ? "unknown" : info.cpu.brand);
+  field("features", info.features.empty() ? "(none detected)" : join(info.features, " "));
 
-  std::printf("ISA levels\n");
-  std::printf("  max ISA    %s\n", cap_description(info).c_str());
-  std::printf("  best       %s\n", std::string(isa_name(info.best_isa)).c_str());
+  std::printf("\nISA levels (%s; best usable: %s)\n", cap_description(info).c_str(),
+              std::string(isa_name(info.best_isa)).c_str());
   for (const IsaRow& row : info.isas) {
-    const std::string name(isa_name(row.isa));
-    if (row.usable) {
-      std::printf("  %-12s usable\n", name.c_str());
-    } else {
-      std::printf("  %-12s not usable: %s\n", name.c_str(), row.reason.c_str());
-    }
+    field(isa_name(row.isa), row.usable ? "usable" : "not usable: " + row.reason);
   }
 
   std::printf("\nKernels (* = selected; quantize kernels picked at %s)\n",
@@ -152,10 +149,12 @@ void print_text(const Info& info) {
   if (info.kernels.empty()) std::printf("  (none)\n");
 
   std::printf("\nEngines\n");
-  std::printf("  default    %s\n", std::string(engine_name(info.default_engine)).c_str());
-  std::printf("  current    %s\n", std::string(engine_name(info.current_engine)).c_str());
-  std::printf("  available  %s\n\n", join(engine_names(info.engines), ", ").c_str());
-  std::printf("Threads      %d\n", info.threads);
+  field("default", std::string(engine_name(info.default_engine)));
+  field("current", std::string(engine_name(info.current_engine)));
+  field("available", join(engine_names(info.engines), ", "));
+
+  std::printf("\nThreads\n");
+  field("threads", std::to_string(info.threads));
 }
 
 // JSON string literal with the escapes RFC 8259 requires.

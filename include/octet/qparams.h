@@ -108,8 +108,10 @@ struct FixedPointMultiplier {
 };
 // Decomposes a real multiplier in [0, 2^31) (an Error outside, or for NaN).
 FixedPointMultiplier quantize_multiplier(double real_multiplier);
-// round(x * m * 2^shift): gemmlowp's SaturatingRoundingDoublingHighMul (VQRDMULH) followed by
-// RoundingDivideByPOT (round half away from zero), with a saturating left shift for shift > 0.
+// x * m * 2^(shift - 31), rounded as gemmlowp does: SaturatingRoundingDoublingHighMul (VQRDMULH:
+// ties toward +inf on negative products, away from zero on positive) followed by
+// RoundingDivideByPOT (ties away from zero). For shift > 0 the result saturates to int32 instead
+// of overflowing.
 int32_t multiply_by_quantized_multiplier(int32_t x, FixedPointMultiplier m);
 // Fixed-point requantization: clamp(multiply_by_quantized_multiplier(acc, m) + zero_point, ...).
 int64_t requantize_value_fixed_point(int32_t acc, FixedPointMultiplier m, int64_t zero_point,

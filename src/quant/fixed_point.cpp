@@ -50,14 +50,18 @@ FixedPointMultiplier quantize_multiplier(double real_multiplier) {
 }
 
 int32_t multiply_by_quantized_multiplier(int32_t x, FixedPointMultiplier m) {
-  const int left_shift = m.shift > 0 ? m.shift : 0;
-  const int right_shift = m.shift > 0 ? 0 : -m.shift;
-  // x * 2^left_shift, saturated to int32 (a real multiplier >= 1 can push large accumulators over).
-  int64_t shifted = static_cast<int64_t>(x) * (int64_t{1} << left_shift);
-  if (shifted > std::numeric_limits<int32_t>::max()) shifted = std::numeric_limits<int32_t>::max();
-  if (shifted < std::numeric_limits<int32_t>::min()) shifted = std::numeric_limits<int32_t>::min();
-  return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(static_cast<int32_t>(shifted), m.multiplier),
-                                right_shift);
+  if (m.shift <= 0) {
+    return rounding_divide_by_pot(saturating_rounding_doubling_high_mul(x, m.multiplier), -m.shift);
+  }
+  // A multiplier >= 1: gemmlowp shifts x left first, which overflows int32 for large x. The same
+  // doubling high multiply in 128 bits gives gemmlowp's answer whenever it has one, and saturates
+  // when the true result does not fit.
+  const __int128 ab = static_cast<__int128>(x) * (static_cast<__int128>(1) << m.shift) * m.multiplier;
+  const __int128 nudge = ab >= 0 ? (static_cast<__int128>(1) << 30) : (1 - (static_cast<__int128>(1) << 30));
+  const __int128 r = (ab + nudge) / (static_cast<__int128>(1) << 31);
+  if (r > std::numeric_limits<int32_t>::max()) return std::numeric_limits<int32_t>::max();
+  if (r < std::numeric_limits<int32_t>::min()) return std::numeric_limits<int32_t>::min();
+  return static_cast<int32_t>(r);
 }
 
 int64_t requantize_value_fixed_point(int32_t acc, FixedPointMultiplier m, int64_t zero_point, int64_t qmin,

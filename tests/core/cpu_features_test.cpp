@@ -45,6 +45,8 @@ class MaxIsaGuard {
   Isa saved_;
 };
 
+bool implies(bool a, bool b) { return !a || b; }
+
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
@@ -94,20 +96,20 @@ TEST(CpuFeatures, DetectedOnce) {
 
 TEST(CpuFeatures, ImpliedFeaturesAreConsistent) {
   const CpuFeatures& f = cpu_features();
-  // Each level of the x86 chain needs the one below; the OS-support gating keeps this true too.
-  if (f.avx2) EXPECT_TRUE(f.avx);
-  if (f.fma) EXPECT_TRUE(f.avx);
-  if (f.avx_vnni) EXPECT_TRUE(f.avx2);
-  if (f.avx512f) EXPECT_TRUE(f.avx2);
-  if (f.avx512bw) EXPECT_TRUE(f.avx512f);
-  if (f.avx512vl) EXPECT_TRUE(f.avx512f);
-  if (f.avx512dq) EXPECT_TRUE(f.avx512f);
-  if (f.avx512_vnni) EXPECT_TRUE(f.avx512f);
-  if (f.avx512_bf16) EXPECT_TRUE(f.avx512f);
-  if (f.amx_int8) EXPECT_TRUE(f.amx_tile);
-  if (f.amx_bf16) EXPECT_TRUE(f.amx_tile);
-  if (f.dotprod) EXPECT_TRUE(f.asimd);
-  if (f.i8mm) EXPECT_TRUE(f.asimd);
+  // Every CPU with an extension has the feature it extends; OS-state gating must not break that.
+  EXPECT_TRUE(implies(f.avx2, f.avx));
+  EXPECT_TRUE(implies(f.fma, f.avx));
+  EXPECT_TRUE(implies(f.avx_vnni, f.avx2));
+  EXPECT_TRUE(implies(f.avx512f, f.avx2));
+  EXPECT_TRUE(implies(f.avx512bw, f.avx512f));
+  EXPECT_TRUE(implies(f.avx512vl, f.avx512f));
+  EXPECT_TRUE(implies(f.avx512dq, f.avx512f));
+  EXPECT_TRUE(implies(f.avx512_vnni, f.avx512f));
+  EXPECT_TRUE(implies(f.avx512_bf16, f.avx512f));
+  EXPECT_TRUE(implies(f.amx_int8, f.amx_tile));
+  EXPECT_TRUE(implies(f.amx_bf16, f.amx_tile));
+  EXPECT_TRUE(implies(f.dotprod, f.asimd));
+  EXPECT_TRUE(implies(f.i8mm, f.asimd));
 #if defined(__x86_64__)
   EXPECT_FALSE(f.asimd || f.dotprod || f.i8mm);
   EXPECT_FALSE(f.vendor.empty());
@@ -142,7 +144,7 @@ TEST(IsaSupport, HardwareLevelsMatchFeatures) {
   EXPECT_EQ(isa_supported_by_hardware(Isa::Avx2), f.avx2 && f.fma && f.f16c);
   EXPECT_EQ(isa_supported_by_hardware(Isa::Avx512Vnni),
             isa_supported_by_hardware(Isa::Avx512) && f.avx512_vnni);
-  if (isa_supported_by_hardware(Isa::Amx)) EXPECT_TRUE(f.amx_tile && f.amx_int8);
+  EXPECT_TRUE(implies(isa_supported_by_hardware(Isa::Amx), f.amx_tile && f.amx_int8));
 #elif defined(__aarch64__)
   EXPECT_EQ(isa_supported_by_hardware(Isa::Neon), f.asimd);
   EXPECT_EQ(isa_supported_by_hardware(Isa::NeonDot), f.asimd && f.dotprod);
@@ -228,7 +230,9 @@ TEST(MaxIsa, BestIsaIsTheHighestUsableNativeLevel) {
   EXPECT_TRUE(isa_usable(best));
   bool above = false;
   for (Isa isa : native_chain()) {
-    if (above) EXPECT_FALSE(isa_usable(isa)) << isa_name(isa) << " usable above " << isa_name(best);
+    if (above) {
+      EXPECT_FALSE(isa_usable(isa)) << isa_name(isa) << " usable above " << isa_name(best);
+    }
     if (isa == best) above = true;
   }
 }
