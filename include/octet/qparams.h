@@ -39,8 +39,8 @@ struct QParamsConfig {
   DType dtype = kQUInt8;
   QScheme qscheme = kPerTensorAffine;
   bool reduce_range = false;
-  std::optional<int64_t> quant_min;
-  std::optional<int64_t> quant_max;
+  std::optional<int64_t> quant_min = std::nullopt;
+  std::optional<int64_t> quant_max = std::nullopt;
   float eps = kFloat32Eps;
 };
 

@@ -39,7 +39,9 @@ struct LevelTable {
 };
 
 // Each family gets its first listed variant (the list goes best first) that `level` can run.
-constexpr LevelTable make_table(Isa level) {
+// Built at run time, once: comparing a function's address with nullptr is not a constant expression
+// under -fno-delete-null-pointer-checks (which sanitizer builds imply).
+LevelTable make_table(Isa level) {
   LevelTable t{};
   t.kernels.isa = level;
 #define OCTET_QUANTIZE_UKERNEL(arch, family, isa, kernel_level)                         \
@@ -53,28 +55,28 @@ constexpr LevelTable make_table(Isa level) {
   return t;
 }
 
-constexpr std::array<LevelTable, kNumLevels> make_tables() {
-  std::array<LevelTable, kNumLevels> tables{};
-  for (size_t i = 0; i < kNumLevels; ++i) tables[i] = make_table(static_cast<Isa>(i));
-  return tables;
-}
+// Every family needs a __scalar variant, which also completes every level's table (each level
+// implies Ref). A family listed without one fails to compile here.
+#define OCTET_QUANTIZE_UKERNEL(arch, family, isa, kernel_level) \
+  static_assert(sizeof(&family##__scalar) != 0, "missing " #family "__scalar");
+#include "kernels/quantize_kernels.inc"
+#undef OCTET_QUANTIZE_UKERNEL
 
-constexpr std::array<LevelTable, kNumLevels> kTables = make_tables();
-
-constexpr bool table_is_complete(const QuantizeKernels& k) {
-  return k.f32_qu8_vquantize && k.f32_qs8_vquantize && k.f32_qu8_vquantize_cw &&
-         k.f32_qs8_vquantize_cw && k.qu8_f32_vdequantize && k.qs8_f32_vdequantize &&
-         k.qs32_f32_vdequantize && k.qs32_qu8_vrequantize && k.qs32_qs8_vrequantize;
+const std::array<LevelTable, kNumLevels>& tables() {
+  static const std::array<LevelTable, kNumLevels> built = [] {
+    std::array<LevelTable, kNumLevels> t{};
+    for (size_t i = 0; i < kNumLevels; ++i) t[i] = make_table(static_cast<Isa>(i));
+    return t;
+  }();
+  return built;
 }
-static_assert(table_is_complete(kTables[level_index(Isa::Ref)].kernels),
-              "every family needs a __scalar variant in quantize_kernels.inc");
 
 const QuantizeKernels* pick_for_current_cap() {
   for (Isa level : kLevelsBestFirst) {
     const QuantizeKernels* kernels = quantize_kernels_for(level);
     if (kernels != nullptr && isa_usable(level)) return kernels;
   }
-  return &kTables[level_index(Isa::Ref)].kernels;
+  return &tables()[level_index(Isa::Ref)].kernels;
 }
 
 // The pick depends only on the cap (the hardware never changes), so it is cached per cap value and
@@ -96,12 +98,12 @@ const QuantizeKernels& quantize_kernels() {
   return *picked;
 }
 
-const QuantizeKernels& quantize_kernels_ref() { return kTables[level_index(Isa::Ref)].kernels; }
+const QuantizeKernels& quantize_kernels_ref() { return tables()[level_index(Isa::Ref)].kernels; }
 
 const QuantizeKernels* quantize_kernels_for(Isa isa) {
   const size_t i = level_index(isa);
-  if (i >= kNumLevels || !kTables[i].has_own_kernels) return nullptr;
-  return &kTables[i].kernels;
+  if (i >= kNumLevels || !tables()[i].has_own_kernels) return nullptr;
+  return &tables()[i].kernels;
 }
 
 const std::vector<KernelInfo>& compiled_kernels() {

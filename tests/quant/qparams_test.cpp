@@ -40,7 +40,7 @@ TEST(CalculateQminQmax, RejectsBadCustomRanges) {
 }
 
 TEST(ChooseQParams, AffineAndSymmetricByHand) {
-  QParamsConfig affine{kQUInt8, kPerTensorAffine};
+  QParamsConfig affine{.dtype = kQUInt8, .qscheme = kPerTensorAffine};
   QParams p = choose_qparams(-1.0f, 3.0f, affine);
   EXPECT_EQ(p.scale, 4.0f / 255.0f);
   EXPECT_EQ(p.zero_point, 64);  // 0 - round(-1 / (4/255)) = round(63.75)
@@ -50,23 +50,23 @@ TEST(ChooseQParams, AffineAndSymmetricByHand) {
   p = choose_qparams(0.0f, 0.0f, affine);  // eps floor
   EXPECT_EQ(p.scale, kFloat32Eps);
   EXPECT_EQ(p.zero_point, 0);
-  QParamsConfig sym{kQInt8, kPerTensorSymmetric};
+  QParamsConfig sym{.dtype = kQInt8, .qscheme = kPerTensorSymmetric};
   p = choose_qparams(-2.0f, 1.0f, sym);
   EXPECT_EQ(p.scale, 2.0f / 127.5f);
   EXPECT_EQ(p.zero_point, 0);
-  QParamsConfig symu{kQUInt8, kPerChannelSymmetric};
+  QParamsConfig symu{.dtype = kQUInt8, .qscheme = kPerChannelSymmetric};
   EXPECT_EQ(choose_qparams(-2.0f, 1.0f, symu).zero_point, 128);
   symu.quant_min = 0;
   symu.quant_max = 15;
   EXPECT_EQ(choose_qparams(-2.0f, 1.0f, symu).zero_point, 7);
-  QParamsConfig rr{kQUInt8, kPerTensorAffine, true};
+  QParamsConfig rr{.dtype = kQUInt8, .qscheme = kPerTensorAffine, .reduce_range = true};
   EXPECT_EQ(choose_qparams(-1.0f, 1.0f, rr).scale, 2.0f / 127.0f);
-  QParamsConfig eps{kQInt8, kPerTensorSymmetric, false, std::nullopt, std::nullopt, 0x1.0p-12f};
+  QParamsConfig eps{.dtype = kQInt8, .qscheme = kPerTensorSymmetric, .eps = 0x1.0p-12f};
   EXPECT_EQ(choose_qparams(0.0f, 1e-6f, eps).scale, 0x1.0p-12f);
 }
 
 TEST(ChooseQParams, FloatQParams) {
-  QParamsConfig c{kQUInt8, kPerChannelAffineFloatQParams};
+  QParamsConfig c{.dtype = kQUInt8, .qscheme = kPerChannelAffineFloatQParams};
   FloatQParams f = choose_qparams_float(-1.0f, 3.0f, c);
   EXPECT_EQ(f.scale, 4.0f / 255.0f);
   EXPECT_EQ(f.zero_point, 1.0f / (4.0f / 255.0f));
