@@ -29,10 +29,10 @@ namespace octet {
 using Shape = std::vector<int64_t>;
 
 // Owned or borrowed bytes. Owned storage is allocated 64-byte aligned (one cache line, one
-// AVX-512 register) and zero-filled.
+// AVX-512 register) and zero-filled unless the caller will overwrite every byte anyway.
 class Storage {
  public:
-  explicit Storage(std::size_t nbytes);
+  explicit Storage(std::size_t nbytes, bool zero_fill = true);
   // Borrowed: the deleter (may be empty) runs when the last Tensor using it goes away.
   Storage(void* data, std::size_t nbytes, std::function<void(void*)> deleter);
   ~Storage();

@@ -487,6 +487,8 @@ Isa best_isa() {
 }
 
 void set_max_isa(Isa isa) {
+  OCTET_CHECK(static_cast<size_t>(isa) < kAllIsas.size(), "set_max_isa", "unknown Isa value ",
+              static_cast<size_t>(isa), "; valid levels: ", kValidIsaNames);
   cap_state().cap.store(pack_cap(isa, CapSource::Api), std::memory_order_release);
 }
 

@@ -13,13 +13,13 @@ namespace octet {
 
 // --- Storage -----------------------------------------------------------------------------------
 
-Storage::Storage(std::size_t nbytes) : nbytes_(nbytes) {
+Storage::Storage(std::size_t nbytes, bool zero_fill) : nbytes_(nbytes) {
   // 64-byte alignment, size rounded up so aligned_alloc accepts it; at least one line so that
   // data() is never null even for empty tensors.
   const std::size_t padded = ((nbytes + 63) / 64) * 64 + (nbytes == 0 ? 64 : 0);
   data_ = std::aligned_alloc(64, padded);
   if (data_ == nullptr) throw std::bad_alloc();
-  std::memset(data_, 0, padded);
+  if (zero_fill) std::memset(data_, 0, padded);
   deleter_ = [](void* p) { std::free(p); };
 }
 

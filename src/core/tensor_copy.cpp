@@ -79,11 +79,18 @@ void copy_quantized_raw(const Tensor& dst, const Tensor& src, const char* where)
 }  // namespace
 
 namespace detail {
-Tensor empty_quantized(const Shape& shape, QuantizerPtr quantizer) {
+Tensor empty_quantized(const Shape& shape, QuantizerPtr quantizer, bool zero_fill) {
   const DType dtype = quantizer->dtype();
   const int64_t n = shape_numel(shape, "empty_quantized");
-  auto storage = std::make_shared<Storage>(storage_bytes_for(dtype, n));
+  auto storage = std::make_shared<Storage>(storage_bytes_for(dtype, n), zero_fill);
   return Tensor(std::move(storage), 0, shape, contiguous_strides(shape), dtype, std::move(quantizer));
+}
+
+Tensor empty_uninitialized(const Shape& shape, DType dtype) {
+  OCTET_CHECK(!is_quantized(dtype), "empty_uninitialized", "use empty_quantized for ", dtype);
+  const int64_t n = shape_numel(shape, "empty");
+  auto storage = std::make_shared<Storage>(storage_bytes_for(dtype, n), /*zero_fill=*/false);
+  return Tensor(std::move(storage), 0, shape, contiguous_strides(shape), dtype);
 }
 }  // namespace detail
 
@@ -94,7 +101,8 @@ Tensor Tensor::contiguous() const {
 
 Tensor Tensor::clone() const {
   check_defined("clone");
-  Tensor out = empty_like(*this);
+  Tensor out = is_quantized() ? detail::empty_quantized(shape_, quantizer_, /*zero_fill=*/false)
+                              : detail::empty_uninitialized(shape_, dtype_);
   if (is_quantized()) {
     copy_quantized_raw(out, *this, "clone");
   } else {
@@ -109,7 +117,7 @@ Tensor Tensor::to(DType dtype) const {
   OCTET_CHECK(!octet::is_quantized(dtype), "to", "cannot convert ", dtype_, " to ", dtype,
               " with to(); use quantize_per_tensor / quantize_per_channel");
   if (is_quantized()) return dequantize().to(dtype);
-  Tensor out = empty(shape_, dtype);
+  Tensor out = detail::empty_uninitialized(shape_, dtype);
   copy_plain(out, *this, "to");
   return out;
 }

@@ -90,7 +90,11 @@ void for_each_offset2(const Shape& shape, const Shape& strides_a, int64_t off_a,
   }
 }
 
-// A new contiguous, zero-filled quantized tensor with the given quantizer.
-Tensor empty_quantized(const Shape& shape, QuantizerPtr quantizer);
+// A new contiguous quantized tensor with the given quantizer; zero-filled unless the caller
+// overwrites every element (zero_fill = false).
+Tensor empty_quantized(const Shape& shape, QuantizerPtr quantizer, bool zero_fill = true);
+// A new contiguous plain tensor whose bytes are not initialised: for operator outputs that are
+// written in full.
+Tensor empty_uninitialized(const Shape& shape, DType dtype);
 
 }  // namespace octet::detail

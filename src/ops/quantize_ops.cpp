@@ -135,7 +135,7 @@ Tensor quantize_per_tensor(const Tensor& x, double scale, int64_t zero_point, DT
   const char* where = "quantize_per_tensor";
   const Tensor xf = float_input(x, where);
   QuantizerPtr qz = Quantizer::per_tensor(dtype, scale, zero_point);
-  Tensor q = detail::empty_quantized(xf.shape(), qz);
+  Tensor q = detail::empty_quantized(xf.shape(), qz, /*zero_fill=*/false);
   quantize_contiguous(xf.data_ptr<float>(), q, xf.numel(), static_cast<float>(scale), zero_point);
   return q;
 }
@@ -147,7 +147,7 @@ Tensor quantize_per_channel_impl(const Tensor& x, QuantizerPtr qz, const char* w
   const AxisSplit s = split_at(xf.shape(), axis);
   OCTET_CHECK(qz->num_channels() == s.channels, where, "expected ", s.channels, " scales (the size of axis ", axis,
               " of shape ", shape_to_string(xf.shape()), "), got ", qz->num_channels());
-  Tensor q = detail::empty_quantized(xf.shape(), qz);
+  Tensor q = detail::empty_quantized(xf.shape(), qz, /*zero_fill=*/false);
   const float* xd = xf.data_ptr<float>();
   const int64_t qmin = dtype_qmin(qz->dtype()), qmax = dtype_qmax(qz->dtype());
   const auto& scales = qz->scales();
@@ -278,7 +278,7 @@ DType quantized_for(DType int_dtype, const char* where) {
 
 Tensor with_quantizer(const Tensor& int_repr, QuantizerPtr qz) {
   const Tensor src = int_repr.contiguous();
-  Tensor q = detail::empty_quantized(src.shape(), std::move(qz));
+  Tensor q = detail::empty_quantized(src.shape(), std::move(qz), /*zero_fill=*/false);
   if (src.numel() > 0) std::memcpy(q.raw_data(), src.raw_data(), src.nbytes());
   return q;
 }
@@ -321,7 +321,7 @@ Tensor Tensor::dequantize() const {
   check_defined(where);
   OCTET_CHECK(is_quantized(), where, "expected a quantized tensor, got ", dtype_);
   const Tensor q = contiguous();
-  Tensor out = empty(shape_, kFloat32);
+  Tensor out = detail::empty_uninitialized(shape_, kFloat32);
   float* y = out.data_ptr<float>();
   const int64_t n = numel();
   const auto& k = kernels::quantize_kernels();
@@ -378,7 +378,7 @@ Tensor Tensor::int_repr() const {
     if (numel() > 0) std::memcpy(out.raw_data(), raw_data(), nbytes());
     return out;
   }
-  Tensor out = empty(shape_, underlying_dtype(dtype_));
+  Tensor out = detail::empty_uninitialized(shape_, underlying_dtype(dtype_));
   const Tensor src(storage_, offset_, shape_, strides_, underlying_dtype(dtype_));
   out.copy_(src);
   return out;

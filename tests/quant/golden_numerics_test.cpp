@@ -100,12 +100,15 @@ std::string fmt(int64_t v) { return std::to_string(v); }
 
 bool same_bits(float a, float b) { return std::bit_cast<uint32_t>(a) == std::bit_cast<uint32_t>(b); }
 
-// What PyTorch returned at index i when the case diverges from the contract, for the message.
-std::string torch_note(const json& c, const char* key, size_t i, bool is_float) {
+// What PyTorch returned at index i, when it differs from the expected value there (the case is
+// one where Octet's contract and PyTorch disagree), for the failure message.
+std::string torch_note(const json& c, const char* key, const char* expected_key, size_t i, bool is_float) {
   if (!c.contains(key)) return "";
-  std::string s = std::string("; PyTorch gives ") +
-                  (is_float ? fmt(f32(c.at(key).at(i))) : fmt(c.at(key).at(i).get<int64_t>()));
-  if (c.contains("divergence")) s += " (divergence: " + c.at("divergence").dump() + ")";
+  const json& t = c.at(key).at(i);
+  if (t == c.at(expected_key).at(i)) return "";
+  std::string s = std::string("; PyTorch gives ") + (is_float ? fmt(f32(t)) : fmt(t.get<int64_t>())) +
+                  ", the contract differs here";
+  if (c.contains("divergence")) s += " (" + c.at("divergence").dump() + ")";
   return s;
 }
 
@@ -207,7 +210,7 @@ void check_q(Mismatches& m, const json& c, const std::string& what,
     const auto e = exp[i].get<int64_t>();
     if (got[i] != e) {
       m.add(c.at("name"), what, static_cast<int64_t>(i), inputs ? fmt((*inputs)[i]) : "", fmt(e),
-            fmt(got[i]), torch_note(c, "torch_q", i, false));
+            fmt(got[i]), torch_note(c, "torch_q", "q", i, false));
     }
   }
 }
@@ -224,7 +227,7 @@ void check_dq(Mismatches& m, const json& c, const std::string& what, const std::
     if (!same_bits(got[i], e)) {
       m.add(c.at("name"), what, static_cast<int64_t>(i),
             "q=" + fmt(c.at("q").at(i).get<int64_t>()), fmt(e), fmt(got[i]),
-            torch_note(c, "torch_dq", i, true));
+            torch_note(c, "torch_dq", "dq", i, true));
     }
   }
 }
@@ -274,12 +277,12 @@ TEST(GoldenNumerics, QuantizeValueScalar) {
       const int64_t got = quantize_value(x[i], scale, zp, dtype_qmin(dt), dtype_qmax(dt));
       if (got != eq) {
         m.add(name, "quantize_value", static_cast<int64_t>(i), fmt(x[i]), fmt(eq), fmt(got),
-              torch_note(c, "torch_q", i, false));
+              torch_note(c, "torch_q", "q", i, false));
       }
       const float gd = dequantize_value(eq, scale, zp);
       if (!same_bits(gd, f32(dq[i]))) {
         m.add(name, "dequantize_value", static_cast<int64_t>(i), "q=" + fmt(eq), fmt(f32(dq[i])),
-              fmt(gd), torch_note(c, "torch_dq", i, true));
+              fmt(gd), torch_note(c, "torch_dq", "dq", i, true));
       }
     }
   }
@@ -348,7 +351,7 @@ TEST(GoldenNumerics, QuantizePerChannelFloatQParams) {
       const int64_t got = quantize_value_float_qparams(x[i], scales[row], zps[row], r.qmin, r.qmax);
       if (got != eq) {
         m.add(name, "quantize_value_float_qparams", static_cast<int64_t>(i), fmt(x[i]), fmt(eq),
-              fmt(got), torch_note(c, "torch_q", i, false));
+              fmt(got), torch_note(c, "torch_q", "q", i, false));
       }
       const float gd = dequantize_value_float_qparams(eq, scales[row], zps[row]);
       if (!same_bits(gd, f32(dq[i]))) {
