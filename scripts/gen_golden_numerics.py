@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# gen_golden_numerics.py: runs PyTorch and writes tests/data/golden_numerics.json, the quantization answers Octet must reproduce bit for bit.
+# gen_golden_numerics.py: writes tests/data/golden_numerics.json, PyTorch's quantization answers for Octet's golden test.
 """Golden data for tests/quant/golden_numerics_test.cpp.
 
 Usage:  python3 scripts/gen_golden_numerics.py [--out PATH]
@@ -1021,7 +1021,8 @@ def gen_make_per_channel(rng):
 
 
 # ----------------------------------------------------------------------------------------------
-# NaN (informational: Octet defines NaN -> qmin; PyTorch's result is undefined behaviour)
+# NaN (informational: Octet defines NaN -> qmax, what PyTorch's per-tensor 8-bit paths return;
+# PyTorch's result is undefined behaviour and differs between its paths)
 
 
 def nan_observations():
@@ -1119,7 +1120,8 @@ def main():
                      f"quantize saturates like the contract.")
     notes += [
         "NaN inputs are excluded from every case (PyTorch's result is undefined behaviour; Octet "
-        "defines NaN -> qmin). torch_nan_results records what this PyTorch build returned, for "
+        "defines NaN -> qmax, as PyTorch's per-tensor quint8/qint8 paths return; the NaN tests live in "
+        "tests/ops). torch_nan_results records what this PyTorch build returned, for "
         "information only.",
         "Dequantize: PyTorch's vectorized per-tensor dequantize equals (float)(q - zp) * "
         "(float)scale bit for bit on every case here; no FMA rounding difference was found.",
@@ -1130,14 +1132,14 @@ def main():
         "for |zero_point| or |q| beyond 2^24 the result is rounded to float32 spacing. Octet "
         "matches this.",
         "Dynamic: PyTorch keeps the float64 scale of fbgemm's rule as q_scale() (scale_f64); it "
-        "quantizes with (float)scale (scale). Octet's QParams hold the float32 scale.",
+        "quantizes with (float)scale (scale). Octet keeps the same double (QParams::scale, q_scale()).",
         "quantize_per_channel in PyTorch rejects negative axes; cases with axis -1 were run with "
         "torch_axis and test Octet's negative-axis handling.",
         "Observers: PerChannelMinMaxObserver ignores reduce_range for quint4x2 (range stays "
         "0..15); a custom range equal to the default still changes the quint8 symmetric zero "
         "point to (qmin + qmax) // 2 = 127.",
-        "quantize_per_tensor_dynamic on x86: qint8 all-zero input gives zero_point 127 (fbgemm's "
-        "zero-point error comparison picks the qmax pair when both errors are equal in size).",
+        "quantize_per_tensor_dynamic on x86: qint8 all-zero input gives zero_point 127 (with "
+        "min = max = 0 the error terms are |qmin| = 128 and |qmax| = 127, so the qmax pair wins).",
     ]
     counts = {k: len(v) for k, v in data.items() if isinstance(v, list) and k != "notes"}
     data["case_counts"] = counts

@@ -24,7 +24,7 @@ struct CpuFeatures {
 // Kernel instruction-set levels, ordered: a level implies the ones before it on its architecture.
 enum class Isa {
   Ref,         // portable scalar C++, always available
-  Avx2,        // AVX2 + FMA
+  Avx2,        // AVX2 + FMA + F16C
   Avx512,      // AVX-512 F/BW/VL/DQ
   Avx512Vnni,  // + VNNI (vpdpbusd)
   Amx,         // + AMX tiles, int8
@@ -47,12 +47,18 @@ bool isa_supported_by_hardware(Isa isa);
 // The cap comes from the OCTET_MAX_ISA environment variable at first use, or set_max_isa().
 bool isa_usable(Isa isa);
 // Why a level is not usable, or "" when it is ("not supported by this CPU: missing avx512_vnni",
-// "capped by OCTET_MAX_ISA=avx2", "not an x86 level on this aarch64 build", ...).
+// "capped by OCTET_MAX_ISA=avx2", "an x86-64 level, and this build targets aarch64", ...).
 std::string isa_rejection_reason(Isa isa);
 // The best usable level for this architecture.
 Isa best_isa();
 // Caps the usable level at run time (tests use this to exercise each path on one machine).
+// It overrides OCTET_MAX_ISA, including an invalid one.
 void set_max_isa(Isa isa);
+// The cap in force: OCTET_MAX_ISA (read once, at first use; unset or empty means no cap), or
+// the last set_max_isa(). With no cap, the top level of this architecture (amx on x86-64,
+// neoni8mm on aarch64). A cap naming another architecture's level does not restrict this one.
+// An invalid OCTET_MAX_ISA makes max_isa, isa_usable, isa_rejection_reason and best_isa throw
+// an Error naming the value and the valid names (never a crash at start-up).
 Isa max_isa();
 
 // The feature names that are true, e.g. {"avx2", "fma", "f16c"}.

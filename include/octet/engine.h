@@ -26,7 +26,8 @@ void set_engine(Engine e);             // an Error when the engine is not availa
 void set_engine(std::string_view name);
 
 // Threads used by parallel operators (OpenMP). Defaults to the number of cores OpenMP reports
-// (OMP_NUM_THREADS respected). n must be >= 1.
+// (OMP_NUM_THREADS respected). n must be >= 1. The setting is global, not per calling thread:
+// operators pass num_threads(get_num_threads()) to each parallel region.
 void set_num_threads(int n);
 int get_num_threads();
 

@@ -44,8 +44,10 @@ struct QParamsConfig {
   float eps = kFloat32Eps;
 };
 
+// Scale in double, as PyTorch keeps it: observer scales are float32 values (exactly representable);
+// the dynamic rule's scale is the double fbgemm computes. Kernels use (float)scale.
 struct QParams {
-  float scale = 1.0f;
+  double scale = 1.0;
   int64_t zero_point = 0;
 };
 
@@ -55,8 +57,9 @@ struct QParams {
 //              zero_point = 0, or 128 for quint8 ((qmin + qmax) / 2 with a custom range)
 //   affine:    scale = max((max_pos - min_neg) / (qmax - qmin), eps);
 //              zero_point = clamp(qmin - round_half_even(min_neg / scale), qmin, qmax)
-// min_val > max_val, or a NaN/inf bound, is an Error. Float-qparams schemes use
-// choose_qparams_float below.
+// min_val > max_val, a NaN/inf bound, a range too wide for a finite float32 scale, and symmetric
+// quint8 with reduce_range (its zero point 128 would lie outside 0..127; PyTorch refuses it too)
+// are Errors. Float-qparams schemes use choose_qparams_float below.
 QParams choose_qparams(float min_val, float max_val, const QParamsConfig& config);
 
 // Float zero-point qparams (per_channel_affine_float_qparams):

@@ -8,6 +8,7 @@
 
 #include "core/tensor_impl.h"
 #include "kernels/quantize_kernels.h"
+#include "octet/engine.h"
 #include "octet/quantize.h"
 
 namespace octet {
@@ -21,11 +22,12 @@ constexpr int64_t kGrain = 32768;
 template <typename Fn>
 void parallel_chunks(int64_t n, Fn&& fn) {
   const int64_t chunks = (n + kGrain - 1) / kGrain;
-  if (chunks <= 1 || omp_get_max_threads() == 1 || omp_in_parallel()) {
+  const int threads = get_num_threads();
+  if (chunks <= 1 || threads == 1 || omp_in_parallel()) {
     if (n > 0) fn(int64_t{0}, n);
     return;
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(threads)
   for (int64_t c = 0; c < chunks; ++c) fn(c * kGrain, std::min(n, (c + 1) * kGrain));
 }
 
@@ -104,7 +106,8 @@ void quantize_per_channel_8bit(const float* x, T* y, const AxisSplit& s, const s
                                ChannelwiseFn channelwise) {
   if (s.inner >= kMinInnerForUniform) {
     const int64_t tasks = s.outer * s.channels;
-#pragma omp parallel for schedule(static) if (tasks * s.inner > kGrain && !omp_in_parallel())
+#pragma omp parallel for schedule(static) if (tasks * s.inner > kGrain && !omp_in_parallel()) \
+    num_threads(get_num_threads())
     for (int64_t t = 0; t < tasks; ++t) {
       const auto c = static_cast<size_t>(t % s.channels);
       const kernels::QuantizeParams p{1.0f / static_cast<float>(scales[c]), static_cast<int32_t>(zps[c]), qmin, qmax};
@@ -121,7 +124,8 @@ void quantize_per_channel_8bit(const float* x, T* y, const AxisSplit& s, const s
       zp[static_cast<size_t>(c * s.inner + i)] = static_cast<int32_t>(zps[static_cast<size_t>(c)]);
     }
   }
-#pragma omp parallel for schedule(static) if (s.outer * row > kGrain && !omp_in_parallel())
+#pragma omp parallel for schedule(static) if (s.outer * row > kGrain && !omp_in_parallel()) \
+    num_threads(get_num_threads())
   for (int64_t o = 0; o < s.outer; ++o) {
     channelwise(static_cast<size_t>(row), x + o * row, y + o * row, inv.data(), zp.data(), qmin, qmax);
   }
@@ -360,7 +364,7 @@ Tensor Tensor::dequantize() const {
     return out;
   }
   const int64_t tasks = s.outer * s.channels;
-#pragma omp parallel for schedule(static) if (n > kGrain && !omp_in_parallel())
+#pragma omp parallel for schedule(static) if (n > kGrain && !omp_in_parallel()) num_threads(get_num_threads())
   for (int64_t t = 0; t < tasks; ++t) {
     const auto c = static_cast<size_t>(t % s.channels);
     run(t * s.inner, s.inner, static_cast<float>(qz.scales()[c]), qz.zero_points()[c]);

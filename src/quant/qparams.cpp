@@ -58,11 +58,15 @@ QParams choose_qparams(float min_val, float max_val, const QParamsConfig& config
   const float min_neg = std::min(min_val, 0.0f);
   const float max_pos = std::max(max_val, 0.0f);
   QParams p;
+  float scale;
   if (is_symmetric(config.qscheme)) {
+    OCTET_CHECK(!(config.dtype == DType::QUInt8 && config.reduce_range && !config.quant_min.has_value()), where,
+                "cannot reduce range for symmetric quantization of quint8 (the zero point 128 would lie outside "
+                "0..127)");
     // (qmax - qmin) / 2 is computed in double by Python and is exact (a half-integer); the tensor
     // division then runs in float32.
     const float amax = std::max(-min_neg, max_pos);
-    p.scale = std::max(amax / static_cast<float>(static_cast<double>(r.qmax - r.qmin) / 2.0), config.eps);
+    scale = std::max(amax / static_cast<float>(static_cast<double>(r.qmax - r.qmin) / 2.0), config.eps);
     if (config.dtype == DType::QUInt8) {
       const bool custom = config.quant_min.has_value();
       // Python's floor division of the (non-negative) sum.
@@ -71,12 +75,15 @@ QParams choose_qparams(float min_val, float max_val, const QParamsConfig& config
       p.zero_point = 0;
     }
   } else {
-    p.scale = std::max((max_pos - min_neg) / static_cast<float>(r.qmax - r.qmin), config.eps);
+    scale = std::max((max_pos - min_neg) / static_cast<float>(r.qmax - r.qmin), config.eps);
     // torch.round: half to even, in float32.
-    const float q = std::nearbyint(min_neg / p.scale);
+    const float q = std::nearbyint(min_neg / scale);
     const int64_t zp = r.qmin - static_cast<int64_t>(q);
     p.zero_point = std::clamp(zp, r.qmin, r.qmax);
   }
+  OCTET_CHECK(std::isfinite(scale), where, "the range [", min_val, ", ", max_val,
+              "] is too wide: its scale overflows float32");
+  p.scale = scale;
   return p;
 }
 
@@ -86,6 +93,8 @@ FloatQParams choose_qparams_float(float min_val, float max_val, const QParamsCon
   const QRange r = calculate_qmin_qmax(config.dtype, config.reduce_range, config.quant_min, config.quant_max);
   FloatQParams p;
   const float scale = (max_val - min_val) / static_cast<float>(r.qmax - r.qmin);
+  OCTET_CHECK(std::isfinite(scale), where, "the range [", min_val, ", ", max_val,
+              "] is too wide: its scale overflows float32");
   p.scale = scale > config.eps ? scale : 1.0f;
   p.zero_point = (-1.0f * min_val) / p.scale;
   return p;
@@ -153,7 +162,7 @@ QParams choose_qparams_dynamic(float min_val, float max_val, int64_t qmin64, int
   } else {
     nudged_zero_point = static_cast<int32_t>(std::nearbyint(initial_zero_point));
   }
-  return QParams{static_cast<float>(scale), nudged_zero_point};
+  return QParams{scale, nudged_zero_point};
 }
 
 // --- scalar quantize / dequantize -------------------------------------------------------------------

@@ -1,11 +1,11 @@
 // quantize_kernels_test.cpp: every compiled quantize-family kernel equals its __scalar variant bit for
-// bit; the scalar kernels give hand-computed answers; dispatch follows the kernel list and the ISA cap.
+// bit, in every rounding mode; the scalar kernels give hand-computed answers.
 #include <gtest/gtest.h>
 
+#include <cfenv>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -13,6 +13,10 @@
 #include "kernels/quantize_tester.h"
 #include "kernels/quantize_ukernels.h"
 #include "octet/cpu_features.h"
+
+#if defined(OCTET_ARCH_X86)
+#include <xmmintrin.h>
+#endif
 
 namespace octet::kernels {
 namespace {
@@ -337,6 +341,65 @@ void check_bits(const char* name, DequantizeFn<In> fn, DequantizeFn<In> scalar) 
   }
 }
 
+// --- floating-point environments ----------------------------------------------------------------
+
+// Runs a check under one floating-point environment and restores the previous one. The scalar
+// kernels round in the current mode (nearbyint, conversions) and honour flush-to-zero /
+// denormals-are-zero, so every variant must too.
+struct FpEnvironment {
+  const char* name;
+  int rounding;       // FE_TONEAREST, FE_UPWARD, ...
+  bool flush_denormals;  // MXCSR FTZ and DAZ (x86 only)
+};
+
+class ScopedFpEnvironment {
+ public:
+  explicit ScopedFpEnvironment(const FpEnvironment& env) : saved_rounding_(std::fegetround()) {
+    std::fesetround(env.rounding);
+#if defined(OCTET_ARCH_X86)
+    saved_csr_ = _mm_getcsr();
+    if (env.flush_denormals) _mm_setcsr(saved_csr_ | 0x8040u);  // FTZ (bit 15) | DAZ (bit 6)
+#endif
+  }
+  ~ScopedFpEnvironment() {
+#if defined(OCTET_ARCH_X86)
+    _mm_setcsr(saved_csr_);
+#endif
+    std::fesetround(saved_rounding_);
+  }
+  ScopedFpEnvironment(const ScopedFpEnvironment&) = delete;
+  ScopedFpEnvironment& operator=(const ScopedFpEnvironment&) = delete;
+
+ private:
+  int saved_rounding_;
+#if defined(OCTET_ARCH_X86)
+  unsigned saved_csr_ = 0;
+#endif
+};
+
+std::vector<FpEnvironment> fp_environments() {
+  std::vector<FpEnvironment> envs = {{"upward", FE_UPWARD, false},
+                                     {"downward", FE_DOWNWARD, false},
+                                     {"toward zero", FE_TOWARDZERO, false}};
+#if defined(OCTET_ARCH_X86)
+  envs.push_back({"to nearest with FTZ and DAZ", FE_TONEAREST, true});
+#endif
+  return envs;
+}
+
+template <typename Fn>
+void check_fp_environments(const char* name, Fn fn, Fn scalar) {
+  for (const FpEnvironment& env : fp_environments()) {
+    SCOPED_TRACE(env.name);
+    {
+      ScopedFpEnvironment scoped(env);
+      check_params(name, fn, scalar);
+      check_specials(name, fn, scalar);
+    }
+    if (::testing::Test::HasFailure()) return;
+  }
+}
+
 // --- every listed kernel against its __scalar variant --------------------------------------------
 
 #define OCTET_SKIP_UNLESS_USABLE(level)                                                  \
@@ -360,6 +423,10 @@ void check_bits(const char* name, DequantizeFn<In> fn, DequantizeFn<In> scalar) 
       TEST(family##__##isa, random_bits) {                                                \
         OCTET_SKIP_UNLESS_USABLE(level);                                                  \
         check_bits(#family "__" #isa, &family##__##isa, &family##__scalar);               \
+      }                                                                                   \
+      TEST(family##__##isa, rounding_modes_and_flush_to_zero) {                           \
+        OCTET_SKIP_UNLESS_USABLE(level);                                                  \
+        check_fp_environments(#family "__" #isa, &family##__##isa, &family##__scalar);    \
       })
 #include "kernels/quantize_kernels.inc"
 #undef OCTET_QUANTIZE_UKERNEL
@@ -405,11 +472,11 @@ TEST(QuantizeScalar, zero_point_is_added_after_rounding) {
   EXPECT_EQ(quantize_qu8(1.5f, 1.0f, 128), 130);  // 2 + 128
 }
 
-TEST(QuantizeScalar, clamps_and_maps_nan_to_qmin) {
-  EXPECT_EQ(quantize_qu8(kNaN, 1.0f, 128), 0);
-  EXPECT_EQ(quantize_qu8(-kNaN, 1.0f, 128, 3, 100), 3);
-  EXPECT_EQ(quantize_qs8(kNaN, 1.0f, 0), -128);
-  EXPECT_EQ(quantize_qs8(kNaN, 1.0f, 0, -64, 63), -64);
+TEST(QuantizeScalar, clamps_and_maps_nan_to_qmax) {
+  EXPECT_EQ(quantize_qu8(kNaN, 1.0f, 128), 255);
+  EXPECT_EQ(quantize_qu8(-kNaN, 1.0f, 128, 3, 100), 100);
+  EXPECT_EQ(quantize_qs8(kNaN, 1.0f, 0), 127);
+  EXPECT_EQ(quantize_qs8(kNaN, 1.0f, 0, -64, 63), 63);
   EXPECT_EQ(quantize_qu8(kInf, 1.0f, 0), 255);
   EXPECT_EQ(quantize_qu8(-kInf, 1.0f, 200), 0);
   EXPECT_EQ(quantize_qu8(1e30f, 1.0f, 0, 0, 127), 127);  // reduce_range
@@ -417,7 +484,7 @@ TEST(QuantizeScalar, clamps_and_maps_nan_to_qmin) {
   EXPECT_EQ(quantize_qs8(200.0f, 1.0f, -100), 100);
   EXPECT_EQ(quantize_qs8(kDenormMin, 1.0f, 0), 0);
   EXPECT_EQ(quantize_qs8(0.0f, 0.0f, 7), 7);
-  EXPECT_EQ(quantize_qs8(kInf, 0.0f, 7), -128);  // inf * 0 is NaN
+  EXPECT_EQ(quantize_qs8(kInf, 0.0f, 7), 127);  // inf * 0 is NaN
 }
 
 TEST(QuantizeScalar, channelwise_uses_each_elements_params) {
@@ -477,97 +544,6 @@ TEST(QuantizeScalar, requantize) {
   int8_t s = 0;
   qs32_qs8_vrequantize__scalar(1, acc + 2, &s, &unit);
   EXPECT_EQ(s, 1);
-}
-
-// --- dispatch ------------------------------------------------------------------------------------
-
-// Restores the ISA cap when a test that moves it ends, however it ends.
-class CapGuard {
- public:
-  CapGuard() : saved_(max_isa()) {}
-  ~CapGuard() { set_max_isa(saved_); }
-
- private:
-  Isa saved_;
-};
-
-constexpr Isa kAllLevels[] = {Isa::Ref,  Isa::Avx2,    Isa::Avx512,  Isa::Avx512Vnni,
-                              Isa::Amx, Isa::Neon, Isa::NeonDot, Isa::NeonI8mm};
-
-TEST(QuantizeDispatch, ref_table_is_the_scalar_kernels) {
-  const QuantizeKernels& ref = quantize_kernels_ref();
-  EXPECT_EQ(ref.isa, Isa::Ref);
-  EXPECT_EQ(quantize_kernels_for(Isa::Ref), &ref);
-#define OCTET_QUANTIZE_UKERNEL(arch, family, isa, level) \
-  OCTET_IF_ARCH_##arch(if (Isa::level == Isa::Ref) { EXPECT_EQ(ref.family, &family##__##isa) << #family; })
-#include "kernels/quantize_kernels.inc"
-#undef OCTET_QUANTIZE_UKERNEL
-}
-
-TEST(QuantizeDispatch, each_level_table_holds_its_listed_kernels) {
-  std::set<Isa> listed;
-#define OCTET_QUANTIZE_UKERNEL(arch, family, tag, level)                                   \
-  OCTET_IF_ARCH_##arch({                                                                   \
-    listed.insert(Isa::level);                                                             \
-    const QuantizeKernels* table = quantize_kernels_for(Isa::level);                       \
-    ASSERT_NE(table, nullptr) << #family "__" #tag;                                        \
-    EXPECT_EQ(table->isa, Isa::level);                                                     \
-    EXPECT_EQ(table->family, &family##__##tag) << "table " << isa_name(Isa::level);        \
-  })
-#include "kernels/quantize_kernels.inc"
-#undef OCTET_QUANTIZE_UKERNEL
-  for (Isa level : kAllLevels) {
-    if (listed.count(level) == 0) {
-      EXPECT_EQ(quantize_kernels_for(level), nullptr) << isa_name(level) << " has no kernels";
-    }
-  }
-}
-
-TEST(QuantizeDispatch, compiled_kernels_follow_the_list) {
-  std::vector<KernelInfo> expected;
-#define OCTET_QUANTIZE_UKERNEL(arch, family, isa, level) \
-  OCTET_IF_ARCH_##arch(expected.push_back({#family "__" #isa, Isa::level});)
-#include "kernels/quantize_kernels.inc"
-#undef OCTET_QUANTIZE_UKERNEL
-  const std::vector<KernelInfo>& compiled = compiled_kernels();
-  ASSERT_EQ(compiled.size(), expected.size());
-  std::set<std::string_view> names;
-  for (size_t i = 0; i < compiled.size(); ++i) {
-    EXPECT_EQ(compiled[i].name, expected[i].name);
-    EXPECT_EQ(compiled[i].isa, expected[i].isa) << compiled[i].name;
-    EXPECT_TRUE(names.insert(compiled[i].name).second) << "duplicate " << compiled[i].name;
-  }
-}
-
-// The level dispatch should pick: the best level with kernels that isa_usable() accepts.
-Isa expected_pick() {
-  for (Isa level : {Isa::Amx, Isa::Avx512Vnni, Isa::Avx512, Isa::Avx2, Isa::NeonI8mm, Isa::NeonDot,
-                    Isa::Neon}) {
-    if (quantize_kernels_for(level) != nullptr && isa_usable(level)) return level;
-  }
-  return Isa::Ref;
-}
-
-TEST(QuantizeDispatch, picks_the_best_usable_level_and_follows_the_cap) {
-  CapGuard restore;
-  EXPECT_EQ(quantize_kernels().isa, expected_pick());
-  EXPECT_EQ(&quantize_kernels(), quantize_kernels_for(quantize_kernels().isa));
-
-  set_max_isa(Isa::Ref);
-  EXPECT_EQ(quantize_kernels().isa, Isa::Ref);
-  EXPECT_EQ(&quantize_kernels(), &quantize_kernels_ref());
-  EXPECT_EQ(quantize_kernels().f32_qu8_vquantize, &f32_qu8_vquantize__scalar);
-
-  for (Isa cap : kAllLevels) {
-    set_max_isa(cap);
-    const Isa want = expected_pick();
-    EXPECT_EQ(quantize_kernels().isa, want) << "cap " << isa_name(cap);
-    if (quantize_kernels_for(cap) != nullptr && isa_supported_by_hardware(cap)) {
-      EXPECT_EQ(want, cap) << "a usable level with kernels must be picked at its own cap";
-    }
-  }
-  set_max_isa(Isa::Ref);  // back down after going up: the cache must not keep the old pick
-  EXPECT_EQ(quantize_kernels().isa, Isa::Ref);
 }
 
 }  // namespace

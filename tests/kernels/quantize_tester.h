@@ -18,6 +18,7 @@
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <new>
 #include <random>
 #include <sstream>
 #include <string>
@@ -210,13 +211,15 @@ void expect_identical(const char* kernel, size_t n, const In* x, const Out* got,
 // because whenever the two differ (|r| >= 2^24) both are clamped to the same bound.
 inline int32_t formula_quantize(float x, float inv_scale, int32_t zero_point, int32_t qmin, int32_t qmax) {
   const float r = std::nearbyint(x * inv_scale);
-  if (std::isnan(r)) return qmin;
+  if (std::isnan(r)) return qmax;  // PyTorch's answer for 8-bit activations
   const double t = static_cast<double>(r) + zero_point;
   return t < qmin ? qmin : t > qmax ? qmax : static_cast<int32_t>(t);
 }
 
+// The difference is exact in int64; a zero difference is +0 in every rounding mode (a float
+// subtraction x - x would give -0 when rounding downward).
 inline float formula_dequantize(int32_t q, int32_t zero_point, float scale) {
-  return static_cast<float>(static_cast<double>(q) - zero_point) * scale;
+  return static_cast<float>(static_cast<int64_t>(q) - zero_point) * scale;
 }
 
 // --- input generation ----------------------------------------------------------------------------

@@ -82,16 +82,19 @@ TEST(ChooseQParams, ErrorsNameTheProblem) {
   EXPECT_OCTET_ERROR(choose_qparams(NAN, 1.0f, c), "must not be NaN");
   EXPECT_OCTET_ERROR(choose_qparams(2.0f, 1.0f, c), "min (2) must be <= max (1)");
   EXPECT_OCTET_ERROR(choose_qparams(-INFINITY, 1.0f, c), "must be finite");
+  EXPECT_OCTET_ERROR(choose_qparams(-3e38f, 3e38f, c), "is too wide: its scale overflows float32");
+  QParamsConfig sym_rr{.dtype = kQUInt8, .qscheme = kPerTensorSymmetric, .reduce_range = true};
+  EXPECT_OCTET_ERROR(choose_qparams(-1.0f, 1.0f, sym_rr), "cannot reduce range for symmetric quantization of quint8");
   c.eps = 0;
   EXPECT_OCTET_ERROR(choose_qparams(0.0f, 1.0f, c), "eps must be finite and > 0");
 }
 
 TEST(ChooseQParamsDynamic, FollowsFbgemmRule) {
   QParams p = choose_qparams_dynamic(-1.0f, 3.0f, 0, 255);
-  EXPECT_EQ(p.scale, static_cast<float>(4.0 / 255.0));
+  EXPECT_EQ(p.scale, 4.0 / 255.0);  // the double, not rounded to float
   EXPECT_EQ(p.zero_point, 64);
   p = choose_qparams_dynamic(0.0f, 0.0f, 0, 255);  // zero range -> 0.1
-  EXPECT_EQ(p.scale, 0.1f);
+  EXPECT_EQ(p.scale, 0.1);
   EXPECT_EQ(p.zero_point, 0);
   p = choose_qparams_dynamic(0.0f, 1e-4f, 0, 255);  // tiny range -> SMALL_SCALE_THRESHOLD
   EXPECT_EQ(p.scale, kDynamicSmallScale);
@@ -99,7 +102,7 @@ TEST(ChooseQParamsDynamic, FollowsFbgemmRule) {
   p = choose_qparams_dynamic(-1e-4f, 0.0f, 0, 255);
   EXPECT_EQ(p.zero_point, 255);
   p = choose_qparams_dynamic(-1.0f, 1.0f, 0, 255, /*reduce_range=*/true);
-  EXPECT_EQ(p.scale, static_cast<float>(2.0 / 127.0));
+  EXPECT_EQ(p.scale, 2.0 / 127.0);
   EXPECT_EQ(p.zero_point, 64);  // 63.5 from either end, nearest even
   EXPECT_OCTET_ERROR(choose_qparams_dynamic(1.0f, 0.0f, 0, 255), "min (1) must be <= max (0)");
 }

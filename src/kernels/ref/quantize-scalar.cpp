@@ -15,14 +15,15 @@ namespace {
 // The quantize rule on one value, in float32 and in this order:
 //   r = nearbyint(x * inv_scale)   one rounded multiply, then round half to even
 //   t = r + (float)zero_point      the zero point is added after rounding (PyTorch's order)
-//   t = max(t, qmin)               written as !(t >= qmin) so that NaN lands on qmin
-//   t = min(t, qmax)
-// The SIMD variants model the clamp with maxps(t, qmin) (returns its second operand when either is
-// NaN) and minps(t, qmax).
+//   t = min(t, qmax)               written as !(t <= qmax) so that NaN lands on qmax (PyTorch's
+//                                  answer for 8-bit activations)
+//   t = max(t, qmin)
+// The SIMD variants model the clamp with minps(t, qmax) (returns its second operand when either is
+// NaN) and then maxps(t, qmin).
 inline int32_t quantize_value(float x, float inv_scale, float zero_point, float qmin, float qmax) {
   float t = std::nearbyint(x * inv_scale) + zero_point;
-  if (!(t >= qmin)) t = qmin;
-  if (t > qmax) t = qmax;
+  if (!(t <= qmax)) t = qmax;
+  if (t < qmin) t = qmin;
   return static_cast<int32_t>(t);
 }
 

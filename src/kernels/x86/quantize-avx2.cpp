@@ -71,16 +71,31 @@ inline void store_tail_bytes(void* y, size_t n, __m128i v) {
 
 // --- quantize ------------------------------------------------------------------------------------
 
-// Eight lanes of the scalar rule (quantize_value in ref/quantize-scalar.cpp): round half to even,
-// add the zero point in float, clamp. maxps(t, qmin) returns its SECOND operand when either is NaN,
-// so NaN lands on qmin exactly as the scalar !(t >= qmin) does; after it no lane is NaN.
+// Eight lanes of the scalar rule (quantize_value in ref/quantize-scalar.cpp), step for step:
+// round in the current (MXCSR) mode without the inexact exception, which is what nearbyint does,
+// add the zero point in float, clamp. minps(t, qmax) returns its SECOND operand when either is NaN,
+// so NaN lands on qmax exactly as the scalar !(t <= qmax) does; after it no lane is NaN. Used by
+// the channelwise kernels, whose zero points may be any int32.
 inline __m256i quantize8(__m256 x, __m256 inv_scale, __m256 zero_point, __m256 qmin, __m256 qmax) {
   const __m256 r =
-      _mm256_round_ps(_mm256_mul_ps(x, inv_scale), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      _mm256_round_ps(_mm256_mul_ps(x, inv_scale), _MM_FROUND_CUR_DIRECTION | _MM_FROUND_NO_EXC);
   __m256 t = _mm256_add_ps(r, zero_point);
-  t = _mm256_max_ps(t, qmin);
   t = _mm256_min_ps(t, qmax);
+  t = _mm256_max_ps(t, qmin);
   return _mm256_cvttps_epi32(t);  // t is integral and inside [qmin, qmax]: no rounding, no overflow
+}
+
+// The per-tensor form (quantize and requantize): the same answers in fewer instructions. The
+// product is clamped to [qmin - zp, qmax - zp] (exact: small integers), NaN landing on the high bound
+// (minps returns its second operand), then rounded by cvtps2dq and shifted by the zero point in
+// int32. It equals the rule above for every input: rounding is monotone and fixes integers, so
+// clamping before rounding clamps the rounded value, and inside the range r + zp is exact in float.
+// Both round in the MXCSR mode, as nearbyint does. Needs an in-range zero point (exact bounds).
+inline __m256i quantize8_shifted(__m256 x, __m256 inv_scale, __m256 lo, __m256 hi, __m256i zero_point) {
+  __m256 v = _mm256_mul_ps(x, inv_scale);
+  v = _mm256_min_ps(v, hi);
+  v = _mm256_max_ps(v, lo);
+  return _mm256_add_epi32(_mm256_cvtps_epi32(v), zero_point);
 }
 
 // The lanes are already inside the output type's range, so the saturating packs only narrow.
@@ -120,27 +135,28 @@ void quantize_per_tensor(size_t n, const In* x, Out* y, float inv_scale, int32_t
                          int32_t qmin, int32_t qmax) {
   assert(n == 0 || (x != nullptr && y != nullptr));
   assert(qmin <= qmax && in_type_range<Out>(qmin) && in_type_range<Out>(qmax));
+  assert(in_type_range<Out>(zero_point));
   const __m256 vinv = _mm256_set1_ps(inv_scale);
-  const __m256 vzp = _mm256_set1_ps(static_cast<float>(zero_point));
-  const __m256 vqmin = _mm256_set1_ps(static_cast<float>(qmin));
-  const __m256 vqmax = _mm256_set1_ps(static_cast<float>(qmax));
+  const __m256i vzp = _mm256_set1_epi32(zero_point);
+  const __m256 vlo = _mm256_set1_ps(static_cast<float>(qmin - zero_point));
+  const __m256 vhi = _mm256_set1_ps(static_cast<float>(qmax - zero_point));
   for (; n >= 32; n -= 32) {
-    const __m256i a = quantize8(load8(x), vinv, vzp, vqmin, vqmax);
-    const __m256i b = quantize8(load8(x + 8), vinv, vzp, vqmin, vqmax);
-    const __m256i c = quantize8(load8(x + 16), vinv, vzp, vqmin, vqmax);
-    const __m256i d = quantize8(load8(x + 24), vinv, vzp, vqmin, vqmax);
+    const __m256i a = quantize8_shifted(load8(x), vinv, vlo, vhi, vzp);
+    const __m256i b = quantize8_shifted(load8(x + 8), vinv, vlo, vhi, vzp);
+    const __m256i c = quantize8_shifted(load8(x + 16), vinv, vlo, vhi, vzp);
+    const __m256i d = quantize8_shifted(load8(x + 24), vinv, vlo, vhi, vzp);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(y), pack32<Out>(a, b, c, d));
     x += 32;
     y += 32;
   }
   for (; n >= 8; n -= 8) {
     _mm_storel_epi64(reinterpret_cast<__m128i*>(y),
-                     pack8<Out>(quantize8(load8(x), vinv, vzp, vqmin, vqmax)));
+                     pack8<Out>(quantize8_shifted(load8(x), vinv, vlo, vhi, vzp)));
     x += 8;
     y += 8;
   }
   if (n != 0) {
-    const __m256i q = quantize8(load8_masked(x, tail_mask(n)), vinv, vzp, vqmin, vqmax);
+    const __m256i q = quantize8_shifted(load8_masked(x, tail_mask(n)), vinv, vlo, vhi, vzp);
     store_tail_bytes(y, n, pack8<Out>(q));
   }
 }
@@ -241,33 +257,40 @@ void dequantize_int32_difference(size_t n, const In* x, float* y, float scale, i
 }
 
 // int32 inputs with a nonzero zero point: q - zero_point may not fit int32, but it is exact in
-// double, and double -> float rounds it once, as the scalar int64 -> float conversion does.
-inline __m256 dequantize8_exact(__m256i q, __m256d zero_point, __m256 scale) {
-  const __m256d lo = _mm256_sub_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(q)), zero_point);
-  const __m256d hi = _mm256_sub_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(q, 1)), zero_point);
-  const __m256 d =
+// double, and double -> float rounds it once, as the scalar int64 -> float conversion does. Only the
+// sign of a zero difference can differ: rounding downward, q - q is -0 in double but +0 as an
+// integer, so lanes with q == zero_point are forced to +0.
+inline __m256 dequantize8_exact(__m256i q, __m256i zero_point, __m256d zero_point_pd,
+                                __m256 scale) {
+  const __m256d lo =
+      _mm256_sub_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(q)), zero_point_pd);
+  const __m256d hi =
+      _mm256_sub_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(q, 1)), zero_point_pd);
+  __m256 d =
       _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(lo)), _mm256_cvtpd_ps(hi), 1);
+  d = _mm256_andnot_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(q, zero_point)), d);
   return _mm256_mul_ps(d, scale);
 }
 
 void dequantize_int32_exact(size_t n, const int32_t* x, float* y, float scale, int32_t zero_point) {
-  const __m256d vzp = _mm256_set1_pd(static_cast<double>(zero_point));
+  const __m256i vzp = _mm256_set1_epi32(zero_point);
+  const __m256d vzp_pd = _mm256_set1_pd(static_cast<double>(zero_point));
   const __m256 vscale = _mm256_set1_ps(scale);
   for (; n >= 16; n -= 16) {
-    const __m256 a = dequantize8_exact(widen8(x), vzp, vscale);
-    const __m256 b = dequantize8_exact(widen8(x + 8), vzp, vscale);
+    const __m256 a = dequantize8_exact(widen8(x), vzp, vzp_pd, vscale);
+    const __m256 b = dequantize8_exact(widen8(x + 8), vzp, vzp_pd, vscale);
     _mm256_storeu_ps(y, a);
     _mm256_storeu_ps(y + 8, b);
     x += 16;
     y += 16;
   }
   for (; n >= 8; n -= 8) {
-    _mm256_storeu_ps(y, dequantize8_exact(widen8(x), vzp, vscale));
+    _mm256_storeu_ps(y, dequantize8_exact(widen8(x), vzp, vzp_pd, vscale));
     x += 8;
     y += 8;
   }
   if (n != 0) {
-    _mm256_maskstore_ps(y, tail_mask(n), dequantize8_exact(widen8_tail(x, n), vzp, vscale));
+    _mm256_maskstore_ps(y, tail_mask(n), dequantize8_exact(widen8_tail(x, n), vzp, vzp_pd, vscale));
   }
 }
 

@@ -34,16 +34,31 @@ inline __mmask16 tail_mask(size_t n) {
 
 // --- quantize ------------------------------------------------------------------------------------
 
-// Sixteen lanes of the scalar rule (quantize_value in ref/quantize-scalar.cpp): round half to even,
-// add the zero point in float, clamp. vmaxps(t, qmin) returns its SECOND operand when either is NaN,
-// so NaN lands on qmin exactly as the scalar !(t >= qmin) does; after it no lane is NaN.
+// Sixteen lanes of the scalar rule (quantize_value in ref/quantize-scalar.cpp), step for step:
+// round in the current (MXCSR) mode without the inexact exception, which is what nearbyint does,
+// add the zero point in float, clamp. minps(t, qmax) returns its SECOND operand when either is NaN,
+// so NaN lands on qmax exactly as the scalar !(t <= qmax) does; after it no lane is NaN. Used by
+// the channelwise kernels, whose zero points may be any int32.
 inline __m512i quantize16(__m512 x, __m512 inv_scale, __m512 zero_point, __m512 qmin, __m512 qmax) {
   const __m512 r = _mm512_roundscale_ps(_mm512_mul_ps(x, inv_scale),
-                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                                        _MM_FROUND_CUR_DIRECTION | _MM_FROUND_NO_EXC);
   __m512 t = _mm512_add_ps(r, zero_point);
-  t = _mm512_max_ps(t, qmin);
   t = _mm512_min_ps(t, qmax);
+  t = _mm512_max_ps(t, qmin);
   return _mm512_cvttps_epi32(t);  // t is integral and inside [qmin, qmax]: no rounding, no overflow
+}
+
+// The per-tensor form (quantize and requantize): the same answers in fewer instructions. The
+// product is clamped to [qmin - zp, qmax - zp] (exact: small integers), NaN landing on the high bound
+// (minps returns its second operand), then rounded by cvtps2dq and shifted by the zero point in
+// int32. It equals the rule above for every input: rounding is monotone and fixes integers, so
+// clamping before rounding clamps the rounded value, and inside the range r + zp is exact in float.
+// Both round in the MXCSR mode, as nearbyint does. Needs an in-range zero point (exact bounds).
+inline __m512i quantize16_shifted(__m512 x, __m512 inv_scale, __m512 lo, __m512 hi, __m512i zero_point) {
+  __m512 v = _mm512_mul_ps(x, inv_scale);
+  v = _mm512_min_ps(v, hi);
+  v = _mm512_max_ps(v, lo);
+  return _mm512_add_epi32(_mm512_cvtps_epi32(v), zero_point);
 }
 
 // The lanes are already inside the output type's range, so the saturating packs only narrow.
@@ -80,28 +95,29 @@ void quantize_per_tensor(size_t n, const In* x, Out* y, float inv_scale, int32_t
                          int32_t qmin, int32_t qmax) {
   assert(n == 0 || (x != nullptr && y != nullptr));
   assert(qmin <= qmax && in_type_range<Out>(qmin) && in_type_range<Out>(qmax));
+  assert(in_type_range<Out>(zero_point));
   const __m512 vinv = _mm512_set1_ps(inv_scale);
-  const __m512 vzp = _mm512_set1_ps(static_cast<float>(zero_point));
-  const __m512 vqmin = _mm512_set1_ps(static_cast<float>(qmin));
-  const __m512 vqmax = _mm512_set1_ps(static_cast<float>(qmax));
+  const __m512i vzp = _mm512_set1_epi32(zero_point);
+  const __m512 vlo = _mm512_set1_ps(static_cast<float>(qmin - zero_point));
+  const __m512 vhi = _mm512_set1_ps(static_cast<float>(qmax - zero_point));
   for (; n >= 64; n -= 64) {
-    const __m512i a = quantize16(load16(x), vinv, vzp, vqmin, vqmax);
-    const __m512i b = quantize16(load16(x + 16), vinv, vzp, vqmin, vqmax);
-    const __m512i c = quantize16(load16(x + 32), vinv, vzp, vqmin, vqmax);
-    const __m512i d = quantize16(load16(x + 48), vinv, vzp, vqmin, vqmax);
+    const __m512i a = quantize16_shifted(load16(x), vinv, vlo, vhi, vzp);
+    const __m512i b = quantize16_shifted(load16(x + 16), vinv, vlo, vhi, vzp);
+    const __m512i c = quantize16_shifted(load16(x + 32), vinv, vlo, vhi, vzp);
+    const __m512i d = quantize16_shifted(load16(x + 48), vinv, vlo, vhi, vzp);
     _mm512_storeu_si512(y, pack64<Out>(a, b, c, d));
     x += 64;
     y += 64;
   }
   for (; n >= 16; n -= 16) {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(y),
-                     narrow16(quantize16(load16(x), vinv, vzp, vqmin, vqmax)));
+                     narrow16(quantize16_shifted(load16(x), vinv, vlo, vhi, vzp)));
     x += 16;
     y += 16;
   }
   if (n != 0) {
     const __mmask16 m = tail_mask(n);
-    _mm_mask_storeu_epi8(y, m, narrow16(quantize16(load16_masked(x, m), vinv, vzp, vqmin, vqmax)));
+    _mm_mask_storeu_epi8(y, m, narrow16(quantize16_shifted(load16_masked(x, m), vinv, vlo, vhi, vzp)));
   }
 }
 
@@ -199,18 +215,19 @@ void dequantize_int32_difference(size_t n, const In* x, float* y, float scale, i
   }
 }
 
-// int32 inputs with a nonzero zero point: q - zero_point may not fit int32, but it is exact in
-// double, and double -> float rounds it once, as the scalar int64 -> float conversion does.
-inline __m512 dequantize16_exact(__m512i q, __m512d zero_point, __m512 scale) {
-  const __m512d lo = _mm512_sub_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(q)), zero_point);
-  const __m512d hi = _mm512_sub_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(q, 1)), zero_point);
+// int32 inputs with a nonzero zero point: q - zero_point may not fit int32, so it is formed in
+// int64 (exact, and +0 when zero, as in the scalar) and rounded to float once by vcvtqq2ps.
+inline __m512 dequantize16_exact(__m512i q, __m512i zero_point, __m512 scale) {
+  const __m512i lo = _mm512_sub_epi64(_mm512_cvtepi32_epi64(_mm512_castsi512_si256(q)), zero_point);
+  const __m512i hi =
+      _mm512_sub_epi64(_mm512_cvtepi32_epi64(_mm512_extracti64x4_epi64(q, 1)), zero_point);
   const __m512 d =
-      _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+      _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtepi64_ps(lo)), _mm512_cvtepi64_ps(hi), 1);
   return _mm512_mul_ps(d, scale);
 }
 
 void dequantize_int32_exact(size_t n, const int32_t* x, float* y, float scale, int32_t zero_point) {
-  const __m512d vzp = _mm512_set1_pd(static_cast<double>(zero_point));
+  const __m512i vzp = _mm512_set1_epi64(zero_point);
   const __m512 vscale = _mm512_set1_ps(scale);
   for (; n >= 32; n -= 32) {
     const __m512 a = dequantize16_exact(widen16(x), vzp, vscale);
