@@ -18,9 +18,13 @@
 namespace octet::kernels {
 
 // q = clamp(nearbyint(x * inv_scale) + zero_point, qmin, qmax); NaN -> qmax, as PyTorch gives
-// (docs/numerics.md): clamp to qmax first with a NaN-to-qmax min, then to qmin.
+// (docs/numerics.md): clamp to qmax first with a NaN-to-qmax min, then to qmin. nearbyint rounds in
+// the current rounding mode (to nearest, ties to even, by default); every variant does the same.
 // For 8-bit outputs the zero point is added and the clamp done in float32, which is exact because
 // |nearbyint(x * inv_scale)| < 2^24 whenever the result is not clamped anyway.
+// Preconditions (asserted in debug builds, not checked in release): qmin <= qmax, both inside the
+// output type's range; for the per-tensor kernels the zero point lies in that range too (the
+// channelwise kernels accept any int32 zero point).
 struct QuantizeParams {
   float inv_scale;     // 1.0f / (float)scale
   int32_t zero_point;
@@ -28,7 +32,8 @@ struct QuantizeParams {
   int32_t qmax;
 };
 
-// x = (float)(q - zero_point) * scale: the subtraction is exact in int32, one float rounding.
+// x = (float)(q - zero_point) * scale: the difference is formed exactly (in int64 where int32
+// could overflow, for qs32), then one rounding to float and one rounded multiply.
 struct DequantizeParams {
   float scale;
   int32_t zero_point;
@@ -79,7 +84,7 @@ struct QuantizeKernels {
 };
 
 // The best usable variant of each family for the current ISA cap (re-picked when set_max_isa
-// changes the cap). Cheap: a table lookup.
+// changes the cap). Cheap: a table lookup. Throws the Error of an invalid OCTET_MAX_ISA.
 const QuantizeKernels& quantize_kernels();
 // The scalar reference variants (the specification).
 const QuantizeKernels& quantize_kernels_ref();
