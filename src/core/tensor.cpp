@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <utility>
 
 #include "core/dispatch.h"
 #include "core/tensor_impl.h"
@@ -201,6 +202,20 @@ T Tensor::at(const Shape& index) const {
   if constexpr (std::is_floating_point_v<T>) {
     return static_cast<T>(detail::load_element(*this, off, channel, /*dequantize=*/true));
   } else {
+    if (!std::is_same_v<T, bool> && octet::is_integral(dtype_)) {
+      // Integer to integer without a detour through double, which would round int64 values
+      // beyond 2^53.
+      return detail::dispatch_plain(dtype_, "at", [&](auto tag) -> T {
+        using S = decltype(tag);
+        if constexpr (std::is_integral_v<S> && !std::is_same_v<S, bool> && !std::is_same_v<T, bool>) {
+          const S v = static_cast<const S*>(storage_->data())[off];
+          OCTET_CHECK(std::in_range<T>(v), "at", "value ", +v, " does not fit in ", dtype_of<T>());
+          return static_cast<T>(v);
+        } else {
+          OCTET_FAIL("at", "unreachable: ", dtype_, " is not an integer dtype");
+        }
+      });
+    }
     return detail::convert_from_double<T>(detail::load_element(*this, off, channel, /*dequantize=*/false),
                                           "at");
   }

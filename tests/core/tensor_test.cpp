@@ -54,7 +54,8 @@ TEST(Tensor, FromVectorAndFromBlob) {
   Tensor t = from_vector(std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});
   EXPECT_EQ(t.at<float>({1, 0}), 4.0f);
   EXPECT_EQ(from_vector(std::vector<bool>{true, false}).at<bool>({1}), false);
-  EXPECT_EQ(from_vector(std::vector<int64_t>{1LL << 62}).item<int64_t>(), 1LL << 62);
+  EXPECT_EQ(from_vector(std::vector<int64_t>{(1LL << 62) + 1}).item<int64_t>(), (1LL << 62) + 1);
+  EXPECT_OCTET_ERROR(from_vector(std::vector<int32_t>{300}).item<int8_t>(), "value 300 does not fit in int8");
 
   std::vector<int32_t> buf = {10, 11, 12, 13, 14, 15};
   bool deleted = false;
