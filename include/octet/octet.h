@@ -12,3 +12,6 @@
 #include "octet/quantize.h"
 #include "octet/cpu_features.h"
 #include "octet/engine.h"
+#include "octet/functional.h"
+#include "octet/io/numpy.h"
+#include "octet/io/safetensors.h"
