@@ -1,6 +1,51 @@
-// rnn.h: recurrent layers and cells: lstm, gru, rnn (octet::functional, PyTorch's torch.nn.functional).
+// rnn.h: recurrent layers and cells: lstm, gru, rnn (octet::functional, PyTorch's torch.lstm & co).
+//
+// Weights follow PyTorch's flat layout: for each layer, for each direction (forward, then reverse),
+// w_ih [gates*hidden, input], w_hh [gates*hidden, hidden], then b_ih, b_hh when has_biases. Gate
+// order is PyTorch's: LSTM (input, forget, cell, output), GRU (reset, update, new).
+// input is (L, N, H_in), or (N, L, H_in) with batch_first, or unbatched (L, H_in); initial states
+// are (num_layers * num_directions, N, H) (unbatched: without N), absent ({}) meaning zeros.
 #pragma once
 
+#include <optional>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "octet/generator.h"
 #include "octet/tensor.h"
 
-namespace octet::functional {}  // namespace octet::functional
+namespace octet::functional {
+
+struct RnnArgs {
+  bool has_biases = true;
+  int64_t num_layers = 1;
+  double dropout = 0.0;  // between layers, only when train
+  bool train = false;
+  bool bidirectional = false;
+  bool batch_first = false;
+  Generator* generator = nullptr;  // for dropout when train (the default generator when null)
+};
+
+// Returns (output, h_n, c_n).
+std::tuple<Tensor, Tensor, Tensor> lstm(const Tensor& input, const Tensor& h0, const Tensor& c0,
+                                        const std::vector<Tensor>& params, const RnnArgs& args = {});
+// Returns (output, h_n).
+std::pair<Tensor, Tensor> gru(const Tensor& input, const Tensor& h0, const std::vector<Tensor>& params,
+                              const RnnArgs& args = {});
+// Elman RNN with tanh or relu ("tanh" / "relu"). Returns (output, h_n).
+std::pair<Tensor, Tensor> rnn(const Tensor& input, const Tensor& h0, const std::vector<Tensor>& params,
+                              std::string_view nonlinearity = "tanh", const RnnArgs& args = {});
+
+// Cells: input (N, H_in) or unbatched (H_in); states (N, H) or (H); absent state means zeros.
+std::pair<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, const Tensor& cx, const Tensor& w_ih,
+                                    const Tensor& w_hh, const Tensor& b_ih = {}, const Tensor& b_hh = {});
+Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
+                const Tensor& b_ih = {}, const Tensor& b_hh = {});
+Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
+                     const Tensor& b_ih = {}, const Tensor& b_hh = {});
+Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
+                     const Tensor& b_ih = {}, const Tensor& b_hh = {});
+
+}  // namespace octet::functional
