@@ -12,6 +12,7 @@ packages=(
   googletest
   libbenchmark-dev
   nlohmann-json3-dev
+  zlib1g-dev
 )
 
 missing=()

@@ -32,4 +32,10 @@ class Generator {
   double spare_normal_ = 0.0;
 };
 
+// The generator used where none is given (nn::init, module constructors), like PyTorch's default
+// CPU generator. Not synchronized: threads drawing concurrently should each pass their own.
+Generator& default_generator();
+// Seeds the default generator, like torch.manual_seed.
+void manual_seed(uint64_t seed);
+
 }  // namespace octet

@@ -15,3 +15,4 @@
 #include "octet/functional.h"
 #include "octet/io/numpy.h"
 #include "octet/io/safetensors.h"
+#include "octet/nn/nn.h"

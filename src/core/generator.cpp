@@ -67,4 +67,11 @@ int64_t Generator::randint(int64_t low, int64_t high) {
   return static_cast<int64_t>(static_cast<uint64_t>(low) + v % range);
 }
 
+Generator& default_generator() {
+  static Generator generator;
+  return generator;
+}
+
+void manual_seed(uint64_t seed) { default_generator().manual_seed(seed); }
+
 }  // namespace octet

@@ -14,11 +14,14 @@
 namespace octet::io {
 
 // Supported dtypes: f8, f4, f2, i8, i4, i2, i1, u1, b1 (little-endian or '|'); big-endian data is
-// byte-swapped on load; fortran_order arrays are loaded as C-contiguous copies.
+// byte-swapped on load; fortran_order arrays are loaded as C-contiguous copies. The data must fill the
+// rest of the file exactly. save_npy writes numpy.save's exact bytes (C order, version 1.0 unless
+// the header needs 2.0, data 64-byte aligned); bfloat16 and quantized tensors are an Error.
 Tensor load_npy(const std::string& path);
 void save_npy(const std::string& path, const Tensor& t);
 
-// Members keyed by name without the ".npy" suffix.
+// Members keyed by name without the ".npy" suffix; every member must be a .npy file, and its CRC-32
+// must match. save_npz writes reproducible archives (fixed timestamps; ZIP64 records when needed).
 std::map<std::string, Tensor> load_npz(const std::string& path);
 void save_npz(const std::string& path, const std::map<std::string, Tensor>& tensors, bool compressed = false);
 

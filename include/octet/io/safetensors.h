@@ -27,8 +27,10 @@ struct SafetensorsFile {
 SafetensorsFile load_safetensors(const std::string& path);
 SafetensorsFile load_safetensors(std::span<const uint8_t> bytes, const std::string& name = "<memory>");
 
-// Writes tensors (any layout; written contiguous) sorted by name, with optional metadata.
-// Quantized tensors are an Error (save int_repr() and the qparams instead).
+// Writes tensors (any layout; written contiguous) with optional metadata ("__metadata__" only when
+// non-empty). The header's keys are sorted by name and padded with spaces to 8 bytes; the data is laid
+// out as the reference writer does, larger element sizes first and then by name, so every tensor is
+// aligned to its element size. Quantized tensors are an Error (save int_repr() and the qparams instead).
 void save_safetensors(const std::string& path, const std::map<std::string, Tensor>& tensors,
                       const std::map<std::string, std::string>& metadata = {});
 std::vector<uint8_t> save_safetensors(const std::map<std::string, Tensor>& tensors,

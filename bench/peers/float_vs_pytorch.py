@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""float_vs_pytorch.py: Octet vs PyTorch fp32 linear / conv2d on every layer of ResNet-18, MobileNetV2, BERT-base.
+
+Runs Octet's bench/ops/float_ops_bench and PyTorch's torch.nn.functional.linear / conv2d alternately
+(A B A B ...) on the same shapes and thread counts. The cases come from the Octet binary itself
+(--benchmark_list_tests; each name encodes its shape, see float_ops_bench.cpp), so both sides always
+run the same list. Prints, per case and thread count, the median time of each side, the ratio
+PyTorch / Octet (> 1: Octet is faster), its min-max spread over rounds, and Octet's GFLOP/s.
+
+    python3 bench/peers/float_vs_pytorch.py --octet-bench build/bench/bench_float_ops_bench
+"""
+import argparse
+import json
+import platform
+import re
+import statistics
+import subprocess
+import time
+
+import torch
+import torch.nn.functional as F
+
+LINEAR = re.compile(r"^linear/(?P<layer>[^/]+)/m(?P<m>\d+)k(?P<k>\d+)n(?P<n>\d+)$")
+CONV = re.compile(r"^conv2d/(?P<layer>[^/]+)/n(?P<n>\d+)c(?P<c>\d+)h(?P<h>\d+)w(?P<w>\d+)"
+                  r"_o(?P<o>\d+)k(?P<k>\d+)s(?P<s>\d+)p(?P<p>\d+)g(?P<g>\d+)$")
+
+
+def parse(case):
+    """(callable factory, FLOPs) for a case name without its /threads suffix."""
+    m = LINEAR.match(case)
+    if m:
+        M, K, N = (int(m[x]) for x in "mkn")
+
+        def make():
+            x, w, b = torch.randn(M, K), torch.randn(N, K), torch.randn(N)
+            return lambda: F.linear(x, w, b)
+        return make, 2.0 * M * K * N
+    m = CONV.match(case)
+    if m:
+        n, c, h, w_, o, k, s, p, g = (int(m[x]) for x in ("n", "c", "h", "w", "o", "k", "s", "p", "g"))
+
+        def make():
+            x, w, b = torch.randn(n, c, h, w_), torch.randn(o, c // g, k, k), torch.randn(o)
+            return lambda: F.conv2d(x, w, b, stride=s, padding=p, groups=g)
+        oh, ow = (h + 2 * p - k) // s + 1, (w_ + 2 * p - k) // s + 1
+        return make, 2.0 * n * o * oh * ow * (c // g) * k * k
+    raise ValueError(f"unrecognised case {case}")
+
+
+def time_call(fn, min_time):
+    for _ in range(3):
+        fn()
+    n, start = 0, time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_time and n >= 5:
+            return elapsed / n
+
+
+def torch_round(cases, threads, min_time):
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+    out = {}
+    with torch.no_grad():
+        for case in cases:
+            make, _ = parse(case)
+            out[case] = time_call(make(), min_time)
+    return out
+
+
+def octet_round(binary, threads, min_time, pattern):
+    res = subprocess.run([binary, f"--benchmark_filter={pattern}.*/threads:{threads}/",
+                          f"--benchmark_min_time={min_time}", "--benchmark_format=json"],
+                         check=True, capture_output=True, text=True)
+    out = {}
+    for b in json.loads(res.stdout)["benchmarks"]:
+        name = b["name"].removesuffix("/real_time").rsplit("/threads:", 1)[0]
+        out[name] = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--octet-bench", required=True, help="path to bench_float_ops_bench")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--min-time", type=float, default=0.2)
+    ap.add_argument("--filter", default="", help="regex on case names (Google Benchmark syntax)")
+    args = ap.parse_args()
+
+    listed = subprocess.run([args.octet_bench, "--benchmark_list_tests=true", f"--benchmark_filter={args.filter}"],
+                            check=True, capture_output=True, text=True).stdout.split()
+    cases = list(dict.fromkeys(n.rsplit("/threads:", 1)[0] for n in listed))
+    print(f"# PyTorch {torch.__version__} (mkldnn {torch.backends.mkldnn.is_available()}), "
+          f"CPU {platform.processor() or platform.machine()}, rounds {args.rounds}, min time {args.min_time}s")
+    print("| case | threads | Octet (us) | PyTorch (us) | PyTorch / Octet | spread | Octet GFLOP/s |")
+    print("|---|---|---|---|---|---|---|")
+    for threads in args.threads:
+        octet_runs, torch_runs = [], []
+        for _ in range(args.rounds):
+            octet_runs.append(octet_round(args.octet_bench, threads, args.min_time, args.filter))
+            torch_runs.append(torch_round(cases, threads, args.min_time))
+        for case in cases:
+            o = [r[case] for r in octet_runs]
+            t = [r[case] for r in torch_runs]
+            ratios = [tt / oo for tt, oo in zip(t, o)]
+            _, flops = parse(case)
+            mo, mt = statistics.median(o), statistics.median(t)
+            print(f"| {case} | {threads} | {mo * 1e6:.1f} | {mt * 1e6:.1f} | {mt / mo:.2f}x | "
+                  f"{min(ratios):.2f}-{max(ratios):.2f} | {flops / mo / 1e9:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+// mobilenet_v2.cpp: runs torchvision's MobileNetV2 in Octet from a PyTorch state dict and checks
+// it against PyTorch's output.
+//
+//   mobilenet_v2 [weights.safetensors [io.safetensors]]
+//
+// Without arguments it runs the small committed model (width_mult 0.25, 10 classes); for the real
+// network write full-size weights with `python3 scripts/golden/gen_models.py --full --out DIR` and
+// pass DIR/mobilenet_v2.safetensors. width_mult and the class count come from the file's
+// metadata. Prints the top-5 classes per image, the max relative difference to PyTorch's output
+// (when an io file with "input" and "output" is there) and the forward latency.
+#include <cstdio>
+#include <exception>
+
+#include "models/example_util.h"
+#include "models/mobilenet_v2.h"
+#include "octet/engine.h"
+#include "octet/functional.h"
+#include "octet/generator.h"
+#include "octet/io/safetensors.h"
+#include "octet/nn/serialize.h"
+
+using namespace octet;
+
+int main(int argc, char** argv) {
+  try {
+    const examples::ModelFiles files = examples::model_files(argc, argv, "mobilenet_v2");
+    const auto meta = io::load_safetensors(files.weights).metadata;
+    auto model = models::mobilenet_v2({.num_classes = examples::meta_int(meta, "num_classes", 1000),
+                                       .width_mult = examples::meta_double(meta, "width_mult", 1.0)});
+    nn::load_state_dict(*model, files.weights);  // strict: every key must match
+    model->eval();
+    std::printf("MobileNetV2 (width_mult %g, %lld classes) from %s\n", model->options().width_mult,
+                static_cast<long long>(model->options().num_classes), files.weights.c_str());
+
+    Tensor input, expected;
+    if (!files.io.empty()) {
+      const io::SafetensorsFile io_file = io::load_safetensors(files.io);
+      input = io_file.tensors.at("input");
+      expected = io_file.tensors.at("output");
+    } else {
+      Generator gen(/*seed=*/0);
+      input = randn({1, 3, 224, 224}, gen);
+    }
+
+    const Tensor logits = model->forward(input);
+    const Tensor probs = F::softmax(logits, 1);
+    for (int64_t n = 0; n < probs.shape()[0]; ++n) {
+      std::printf("image %lld top-5:", static_cast<long long>(n));
+      for (const auto& [cls, p] : examples::topk(probs[n], 5)) std::printf("  %lld (%.3f)", static_cast<long long>(cls), p);
+      std::printf("\n");
+    }
+    if (expected.defined()) {
+      std::printf("max relative difference to PyTorch: %.3g\n", examples::max_relative_difference(logits, expected));
+    }
+    const double ms = examples::median_ms([&] { model->forward(input); }, /*repeats=*/10);
+    std::printf("forward latency: %.2f ms (median of 10, input %s, %d threads)\n", ms,
+                shape_to_string(input.shape()).c_str(), get_num_threads());
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mobilenet_v2: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,271 @@
+// rnn.cpp: LSTM, GRU and Elman RNN layers and cells on float32, PyTorch's equations and weight layout.
+#include "octet/functional/rnn.h"
+
+#include <cmath>
+#include <string>
+
+#include "octet/error.h"
+#include "octet/functional/activation.h"
+#include "octet/functional/linear.h"
+
+namespace octet::functional {
+namespace {
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+enum class Kind { Lstm, Gru, RnnTanh, RnnRelu };
+
+int64_t gates_of(Kind k) {
+  switch (k) {
+    case Kind::Lstm: return 4;
+    case Kind::Gru: return 3;
+    default: return 1;
+  }
+}
+
+const char* name_of(Kind k) {
+  switch (k) {
+    case Kind::Lstm: return "lstm";
+    case Kind::Gru: return "gru";
+    case Kind::RnnTanh: return "rnn_tanh";
+    default: return "rnn_relu";
+  }
+}
+
+// One time step for a batch. x and hh are the input and hidden projections (biases included),
+// [N, gates*H] rows; h (and c for LSTM) [N, H] are updated in place.
+void cell_step(Kind kind, const float* x, const float* hh, float* h, float* c, int64_t n, int64_t hidden) {
+  const int64_t g = gates_of(kind) * hidden;
+  for (int64_t b = 0; b < n; ++b) {
+    const float* xb = x + b * g;
+    const float* hb = hh + b * g;
+    float* hs = h + b * hidden;
+    switch (kind) {
+      case Kind::Lstm: {
+        float* cs = c + b * hidden;
+        for (int64_t j = 0; j < hidden; ++j) {
+          const float i = sigmoid(xb[j] + hb[j]);
+          const float f = sigmoid(xb[hidden + j] + hb[hidden + j]);
+          const float gg = std::tanh(xb[2 * hidden + j] + hb[2 * hidden + j]);
+          const float o = sigmoid(xb[3 * hidden + j] + hb[3 * hidden + j]);
+          cs[j] = f * cs[j] + i * gg;
+          hs[j] = o * std::tanh(cs[j]);
+        }
+        break;
+      }
+      case Kind::Gru:
+        for (int64_t j = 0; j < hidden; ++j) {
+          const float r = sigmoid(xb[j] + hb[j]);
+          const float z = sigmoid(xb[hidden + j] + hb[hidden + j]);
+          // PyTorch: n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+          const float nn = std::tanh(xb[2 * hidden + j] + r * hb[2 * hidden + j]);
+          hs[j] = (1.0f - z) * nn + z * hs[j];
+        }
+        break;
+      case Kind::RnnTanh:
+        for (int64_t j = 0; j < hidden; ++j) hs[j] = std::tanh(xb[j] + hb[j]);
+        break;
+      case Kind::RnnRelu:
+        for (int64_t j = 0; j < hidden; ++j) hs[j] = std::max(0.0f, xb[j] + hb[j]);
+        break;
+    }
+  }
+}
+
+void check_float(const Tensor& t, const char* where, const char* what) {
+  OCTET_CHECK(t.defined(), where, what, " is undefined");
+  OCTET_CHECK(t.dtype() == kFloat32, where, "expected float32 ", what, ", got ", t.dtype());
+}
+
+// Validates one (w_ih, w_hh, b_ih, b_hh) set and returns the hidden size.
+int64_t check_weights(Kind kind, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh,
+                      int64_t input_size, const char* where, const std::string& which) {
+  check_float(w_ih, where, "w_ih");
+  check_float(w_hh, where, "w_hh");
+  OCTET_CHECK(w_hh.dim() == 2, where, which, "w_hh must be 2-D [gates*hidden, hidden], got shape ",
+              shape_to_string(w_hh.shape()));
+  const int64_t hidden = w_hh.size(1);
+  const int64_t g = gates_of(kind) * hidden;
+  OCTET_CHECK(w_hh.size(0) == g, where, which, "w_hh has ", w_hh.size(0), " rows, expected ", gates_of(kind),
+              " * hidden_size = ", g);
+  OCTET_CHECK(w_ih.dim() == 2 && w_ih.size(0) == g && w_ih.size(1) == input_size, where, which,
+              "w_ih must have shape [", g, ", ", input_size, "], got ", shape_to_string(w_ih.shape()));
+  for (const Tensor* b : {&b_ih, &b_hh}) {
+    if (!b->defined()) continue;
+    OCTET_CHECK(b->dim() == 1 && b->size(0) == g, where, which, "biases must have shape [", g, "], got ",
+                shape_to_string(b->shape()));
+  }
+  return hidden;
+}
+
+// (L, N, H_in) time-major contiguous view of the input; `batched` false for (L, H_in).
+Tensor time_major(const Tensor& input, bool batch_first, bool& batched, const char* where) {
+  check_float(input, where, "input");
+  OCTET_CHECK(input.dim() == 2 || input.dim() == 3, where,
+              "expected input of shape (L, H_in), (L, N, H_in) or (N, L, H_in) with batch_first, got ",
+              shape_to_string(input.shape()));
+  batched = input.dim() == 3;
+  Tensor x = batched ? (batch_first ? input.transpose(0, 1) : input) : input.unsqueeze(1);
+  return x.contiguous();
+}
+
+// Initial state for layer/direction index k as a fresh [N, H] tensor.
+Tensor initial_state(const Tensor& s, int64_t k, int64_t layers_dirs, int64_t n, int64_t hidden, bool batched,
+                     const char* where, const char* what) {
+  if (!s.defined()) return zeros({n, hidden});
+  check_float(s, where, what);
+  const Shape want = batched ? Shape{layers_dirs, n, hidden} : Shape{layers_dirs, hidden};
+  OCTET_CHECK(s.shape() == want, where, "expected ", what, " of shape ", shape_to_string(want), ", got ",
+              shape_to_string(s.shape()));
+  Tensor sk = s.select(0, k);
+  return (batched ? sk : sk.unsqueeze(0)).clone();
+}
+
+struct RnnResult {
+  Tensor output, h_n, c_n;
+};
+
+RnnResult run_layers(Kind kind, const Tensor& input, const Tensor& h0, const Tensor& c0,
+                     const std::vector<Tensor>& params, const RnnArgs& args) {
+  const char* where = name_of(kind);
+  OCTET_CHECK(args.num_layers >= 1, where, "num_layers must be >= 1, got ", args.num_layers);
+  OCTET_CHECK(args.dropout >= 0 && args.dropout <= 1, where, "dropout must be in [0, 1], got ", args.dropout);
+  const int64_t dirs = args.bidirectional ? 2 : 1;
+  const int64_t per = args.has_biases ? 4 : 2;
+  OCTET_CHECK(static_cast<int64_t>(params.size()) == args.num_layers * dirs * per, where, "expected ",
+              args.num_layers * dirs * per, " weight tensors (num_layers ", args.num_layers, " x directions ", dirs,
+              " x ", per, "), got ", params.size());
+  bool batched = true;
+  Tensor layer_in = time_major(input, args.batch_first, batched, where);
+  const int64_t steps = layer_in.size(0), n = layer_in.size(1);
+  const int64_t layers_dirs = args.num_layers * dirs;
+
+  std::vector<Tensor> h_n, c_n;
+  int64_t hidden = 0;
+  for (int64_t layer = 0; layer < args.num_layers; ++layer) {
+    Tensor out;
+    for (int64_t dir = 0; dir < dirs; ++dir) {
+      const int64_t k = layer * dirs + dir;
+      const size_t base = static_cast<size_t>(k * per);
+      const Tensor& w_ih = params[base];
+      const Tensor& w_hh = params[base + 1];
+      const Tensor b_ih = args.has_biases ? params[base + 2] : Tensor();
+      const Tensor b_hh = args.has_biases ? params[base + 3] : Tensor();
+      const std::string which = "layer " + std::to_string(layer) + (dir ? " reverse" : "") + ": ";
+      const int64_t h_size = check_weights(kind, w_ih, w_hh, b_ih, b_hh, layer_in.size(2), where, which);
+      OCTET_CHECK(hidden == 0 || h_size == hidden, where, which, "hidden size ", h_size,
+                  " differs from the first layer's ", hidden);
+      hidden = h_size;
+      if (!out.defined()) out = zeros({steps, n, dirs * hidden});
+      const int64_t g = gates_of(kind) * hidden;
+      // All time steps' input projections in one GEMM.
+      const Tensor xproj = linear(layer_in.reshape({steps * n, layer_in.size(2)}), w_ih, b_ih).contiguous();
+      Tensor h = initial_state(h0, k, layers_dirs, n, hidden, batched, where, "h0");
+      Tensor c = kind == Kind::Lstm ? initial_state(c0, k, layers_dirs, n, hidden, batched, where, "c0") : Tensor();
+      float* od = out.data_ptr<float>();
+      for (int64_t s = 0; s < steps; ++s) {
+        const int64_t t = dir == 0 ? s : steps - 1 - s;
+        const Tensor hh = linear(h, w_hh, b_hh).contiguous();
+        cell_step(kind, xproj.data_ptr<float>() + t * n * g, hh.data_ptr<float>(), h.data_ptr<float>(),
+                  c.defined() ? c.data_ptr<float>() : nullptr, n, hidden);
+        const float* hd = h.data_ptr<float>();
+        for (int64_t b = 0; b < n; ++b) {
+          std::copy(hd + b * hidden, hd + (b + 1) * hidden, od + (t * n + b) * dirs * hidden + dir * hidden);
+        }
+      }
+      h_n.push_back(h);
+      if (c.defined()) c_n.push_back(c);
+    }
+    if (args.train && args.dropout > 0 && layer + 1 < args.num_layers) {
+      out = functional::dropout(out, args.dropout, /*training=*/true, args.generator);
+    }
+    layer_in = out;
+  }
+  auto stack_states = [&](const std::vector<Tensor>& states) {
+    Tensor s = empty({layers_dirs, n, hidden});
+    for (int64_t k = 0; k < layers_dirs; ++k) s.select(0, k).copy_(states[static_cast<size_t>(k)]);
+    return batched ? s : s.select(1, 0).contiguous();
+  };
+  RnnResult r;
+  r.output = batched ? (args.batch_first ? layer_in.transpose(0, 1).contiguous() : layer_in)
+                     : layer_in.select(1, 0).contiguous();
+  r.h_n = stack_states(h_n);
+  if (kind == Kind::Lstm) r.c_n = stack_states(c_n);
+  return r;
+}
+
+// A single cell application: input (N, H_in) or (H_in).
+std::pair<Tensor, Tensor> run_cell(Kind kind, const Tensor& input, const Tensor& hx, const Tensor& cx,
+                                   const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  const std::string where = std::string(name_of(kind)) + "_cell";
+  check_float(input, where.c_str(), "input");
+  OCTET_CHECK(input.dim() == 1 || input.dim() == 2, where, "expected input of shape (N, H_in) or (H_in), got ",
+              shape_to_string(input.shape()));
+  const bool batched = input.dim() == 2;
+  const Tensor x = batched ? input : input.unsqueeze(0);
+  const int64_t hidden = check_weights(kind, w_ih, w_hh, b_ih, b_hh, x.size(1), where.c_str(), "");
+  const int64_t n = x.size(0);
+  auto state = [&](const Tensor& s, const char* what) {
+    if (!s.defined()) return zeros({n, hidden});
+    check_float(s, where.c_str(), what);
+    const Shape want = batched ? Shape{n, hidden} : Shape{hidden};
+    OCTET_CHECK(s.shape() == want, where, "expected ", what, " of shape ", shape_to_string(want), ", got ",
+                shape_to_string(s.shape()));
+    return (batched ? s : s.unsqueeze(0)).clone();
+  };
+  Tensor h = state(hx, "hx");
+  Tensor c = kind == Kind::Lstm ? state(cx, "cx") : Tensor();
+  const Tensor xproj = linear(x, w_ih, b_ih).contiguous();
+  const Tensor hh = linear(h, w_hh, b_hh).contiguous();
+  cell_step(kind, xproj.data_ptr<float>(), hh.data_ptr<float>(), h.data_ptr<float>(),
+            c.defined() ? c.data_ptr<float>() : nullptr, n, hidden);
+  if (!batched) {
+    h = h.select(0, 0).contiguous();
+    if (c.defined()) c = c.select(0, 0).contiguous();
+  }
+  return {h, c};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> lstm(const Tensor& input, const Tensor& h0, const Tensor& c0,
+                                        const std::vector<Tensor>& params, const RnnArgs& args) {
+  RnnResult r = run_layers(Kind::Lstm, input, h0, c0, params, args);
+  return {r.output, r.h_n, r.c_n};
+}
+
+std::pair<Tensor, Tensor> gru(const Tensor& input, const Tensor& h0, const std::vector<Tensor>& params,
+                              const RnnArgs& args) {
+  RnnResult r = run_layers(Kind::Gru, input, h0, Tensor(), params, args);
+  return {r.output, r.h_n};
+}
+
+std::pair<Tensor, Tensor> rnn(const Tensor& input, const Tensor& h0, const std::vector<Tensor>& params,
+                              std::string_view nonlinearity, const RnnArgs& args) {
+  OCTET_CHECK(nonlinearity == "tanh" || nonlinearity == "relu", "rnn", "nonlinearity must be \"tanh\" or \"relu\", got \"",
+              nonlinearity, "\"");
+  RnnResult r = run_layers(nonlinearity == "tanh" ? Kind::RnnTanh : Kind::RnnRelu, input, h0, Tensor(), params, args);
+  return {r.output, r.h_n};
+}
+
+std::pair<Tensor, Tensor> lstm_cell(const Tensor& input, const Tensor& hx, const Tensor& cx, const Tensor& w_ih,
+                                    const Tensor& w_hh, const Tensor& b_ih, const Tensor& b_hh) {
+  return run_cell(Kind::Lstm, input, hx, cx, w_ih, w_hh, b_ih, b_hh);
+}
+
+Tensor gru_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                const Tensor& b_hh) {
+  return run_cell(Kind::Gru, input, hx, Tensor(), w_ih, w_hh, b_ih, b_hh).first;
+}
+
+Tensor rnn_tanh_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                     const Tensor& b_hh) {
+  return run_cell(Kind::RnnTanh, input, hx, Tensor(), w_ih, w_hh, b_ih, b_hh).first;
+}
+
+Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh, const Tensor& b_ih,
+                     const Tensor& b_hh) {
+  return run_cell(Kind::RnnRelu, input, hx, Tensor(), w_ih, w_hh, b_ih, b_hh).first;
+}
+
+}  // namespace octet::functional
