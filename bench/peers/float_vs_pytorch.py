@@ -7,6 +7,12 @@ Runs Octet's bench/ops/float_ops_bench and PyTorch's torch.nn.functional.linear 
 run the same list. Prints, per case and thread count, the median time of each side, the ratio
 PyTorch / Octet (> 1: Octet is faster), its min-max spread over rounds, and Octet's GFLOP/s.
 
+--clock wall (default) times by the wall clock. --clock cpu times by the CPU time of the whole
+process on both sides (Google Benchmark's MeasureProcessCPUTime, Python's time.process_time): on a
+machine shared with other work, a thread that waits for a core then costs nothing, so one-thread
+ratios stay stable where wall-clock ones scatter. With several threads CPU time also counts the
+threads' spin-waits, so use it there only as a cross-check.
+
     python3 bench/peers/float_vs_pytorch.py --octet-bench build/bench/bench_float_ops_bench
 """
 import argparse
@@ -47,37 +53,37 @@ def parse(case):
     raise ValueError(f"unrecognised case {case}")
 
 
-def time_call(fn, min_time):
+def time_call(fn, min_time, clock):
     for _ in range(3):
         fn()
-    n, start = 0, time.perf_counter()
+    n, start = 0, clock()
     while True:
         fn()
         n += 1
-        elapsed = time.perf_counter() - start
+        elapsed = clock() - start
         if elapsed >= min_time and n >= 5:
             return elapsed / n
 
 
-def torch_round(cases, threads, min_time):
+def torch_round(cases, threads, min_time, clock):
     torch.set_num_threads(threads)
     torch.manual_seed(1)
     out = {}
     with torch.no_grad():
         for case in cases:
             make, _ = parse(case)
-            out[case] = time_call(make(), min_time)
+            out[case] = time_call(make(), min_time, clock)
     return out
 
 
-def octet_round(binary, threads, min_time, pattern):
+def octet_round(binary, threads, min_time, pattern, key):
     res = subprocess.run([binary, f"--benchmark_filter={pattern}.*/threads:{threads}/",
                           f"--benchmark_min_time={min_time}", "--benchmark_format=json"],
                          check=True, capture_output=True, text=True)
     out = {}
     for b in json.loads(res.stdout)["benchmarks"]:
         name = b["name"].removesuffix("/real_time").rsplit("/threads:", 1)[0]
-        out[name] = b["real_time"] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        out[name] = b[key] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
     return out
 
 
@@ -88,20 +94,25 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--min-time", type=float, default=0.2)
     ap.add_argument("--filter", default="", help="regex on case names (Google Benchmark syntax)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="wall clock, or CPU time of the whole process (see above)")
     args = ap.parse_args()
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
+    key = "real_time" if args.clock == "wall" else "cpu_time"
 
     listed = subprocess.run([args.octet_bench, "--benchmark_list_tests=true", f"--benchmark_filter={args.filter}"],
                             check=True, capture_output=True, text=True).stdout.split()
     cases = list(dict.fromkeys(n.rsplit("/threads:", 1)[0] for n in listed))
     print(f"# PyTorch {torch.__version__} (mkldnn {torch.backends.mkldnn.is_available()}), "
-          f"CPU {platform.processor() or platform.machine()}, rounds {args.rounds}, min time {args.min_time}s")
+          f"CPU {platform.processor() or platform.machine()}, rounds {args.rounds}, min time {args.min_time}s, "
+          f"clock {args.clock}")
     print("| case | threads | Octet (us) | PyTorch (us) | PyTorch / Octet | spread | Octet GFLOP/s |")
     print("|---|---|---|---|---|---|---|")
     for threads in args.threads:
         octet_runs, torch_runs = [], []
         for _ in range(args.rounds):
-            octet_runs.append(octet_round(args.octet_bench, threads, args.min_time, args.filter))
-            torch_runs.append(torch_round(cases, threads, args.min_time))
+            octet_runs.append(octet_round(args.octet_bench, threads, args.min_time, args.filter, key))
+            torch_runs.append(torch_round(cases, threads, args.min_time, clock))
         for case in cases:
             o = [r[case] for r in octet_runs]
             t = [r[case] for r in torch_runs]

@@ -97,7 +97,7 @@ class ResNet : public nn::Cloneable<ResNet> {
     register_module("bn1", &ResNet::bn1, std::make_shared<nn::BatchNorm2d>(w));
     register_module("relu", &ResNet::relu, std::make_shared<nn::ReLU>());
     register_module("maxpool", &ResNet::maxpool,
-                    std::make_shared<nn::MaxPool2d>(Shape{3}, nn::MaxPool2dOptions{.stride = {2}, .padding = {1}}));
+                    std::make_shared<nn::MaxPool2d>(Shape{3}, nn::MaxPoolOptions{.stride = {2}, .padding = {1}}));
     register_module("layer1", &ResNet::layer1, make_layer(w, layers[0], 1));
     register_module("layer2", &ResNet::layer2, make_layer(w * 2, layers[1], 2));
     register_module("layer3", &ResNet::layer3, make_layer(w * 4, layers[2], 2));

@@ -75,6 +75,8 @@ def gen_matmul(g):
     for name, a_shape, b_shape in [
         ("matmul_dot", (17,), (17,)),
         ("matmul_mv", (5, 17), (17,)),
+        ("matmul_mv_tall", (70, 33), (33,)),
+        ("matmul_mm_one_column", (20, 9), (9, 1)),
         ("matmul_vm", (17,), (17, 6)),
         ("matmul_mm", (33, 65), (65, 19)),
         ("matmul_mm_small_m", (3, 40), (40, 50)),

@@ -20,6 +20,8 @@ random batches in training mode (momentum None, a cumulative average), so that e
 realistic running statistics and num_batches_tracked is non-zero; BatchNorm's affine parameters
 are then randomized so they are exercised too.
 
+Needs torch, safetensors and torchvision (`pip install torchvision pillow`; torchvision imports PIL).
+
 --full writes full-size ResNet-18 (width 64) and MobileNetV2 (width_mult 1.0), 1000 classes,
 with a 1x3x224x224 input, for running the examples at real size (these files are not committed):
   python3 scripts/golden/gen_models.py --full --out /some/folder

@@ -62,7 +62,12 @@ std::string py_optional_float(const std::optional<double>& value) {
   return value.has_value() ? py_float(*value) : "None";
 }
 
-std::string py_str(std::string_view value) { return "'" + std::string(value) + "'"; }
+std::string py_str(std::string_view value) {
+  std::string out(1, '\'');
+  out.append(value);
+  out.push_back('\'');
+  return out;
+}
 
 std::string py_tuple(const Shape& values) {
   std::string out = "(";

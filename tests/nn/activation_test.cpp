@@ -75,9 +75,9 @@ TEST(ActivationModules, MatchPyTorch) {
     const Tensor x = c.in(0);
     test::expect_close(m->forward(x), c.out(0), c.name, 1e-5);
     // A non-contiguous view of the same values gives the same answer.
-    if (x.dim() >= 2) {
+    if (x.dim() >= 2 && x.size(0) > 1 && x.size(-1) > 1) {
       const Tensor xt = x.transpose(0, x.dim() - 1).contiguous().transpose(0, x.dim() - 1);
-      ASSERT_FALSE(xt.is_contiguous());
+      EXPECT_FALSE(xt.is_contiguous());
       test::expect_close(m->forward(xt), c.out(0), c.name + " (non-contiguous)", 1e-5);
     }
     ++checked;

@@ -101,8 +101,8 @@ TEST(ResNet18, FullSizeHasTorchvisionsParameterCount) {
 }
 
 TEST(ResNet18, MatchesPyTorch) {
-  // 20 convolutions deep; float32 sums in another order than PyTorch's stay within 1e-5 of the
-  // largest logit.
+  // 20 convolutions deep. Measured: 1.5e-6 from PyTorch's logits (PyTorch's own float32 answer is
+  // 8.7e-7 from its float64 one), well inside 1e-5.
   auto model = small_resnet18();
   expect_matches_pytorch(*model, "resnet18", 1e-5);
 }
@@ -143,7 +143,7 @@ TEST(ResNet18, RejectsAnInputWithTheWrongChannels) {
   auto model = small_resnet18();
   model->eval();
   Generator gen(test::test_seed(3));
-  EXPECT_OCTET_ERROR(model->forward(randn({1, 4, 32, 32}, gen)), "conv2d");
+  EXPECT_OCTET_ERROR(model->forward(randn({1, 4, 32, 32}, gen)), "Conv2d: expected an input with 3 channels");
 }
 
 // --- MobileNetV2 ----------------------------------------------------------------------------------
@@ -183,9 +183,13 @@ TEST(MobileNetV2, FullSizeHasTorchvisionsStructure) {
 }
 
 TEST(MobileNetV2, MatchesPyTorch) {
-  // 52 convolutions deep (depthwise included); stays within 1e-5 of the largest logit.
+  // 52 convolutions deep, and the logits are small sums of 1280 terms of both signs (the
+  // classifier is initialised N(0, 0.01)), so float32 rounding shows: PyTorch's own float32 logits
+  // are 7.1e-6 (relative) from its float64 ones, and Octet's are 6.1e-6 (ref kernels) to 8.7e-6
+  // (AVX2, AVX-512) from PyTorch's. Two float32 answers can each be that far from the exact one,
+  // in opposite directions, so the bound is twice the noise floor rather than 1e-5.
   auto model = small_mobilenet_v2();
-  expect_matches_pytorch(*model, "mobilenet_v2", 1e-5);
+  expect_matches_pytorch(*model, "mobilenet_v2", 2e-5);
 }
 
 TEST(MobileNetV2, CloneComputesTheSame) {
@@ -258,7 +262,8 @@ TEST(LSTMTagger, BadInputsAreErrors) {
   EXPECT_OCTET_ERROR(LSTMTagger(50, 16, 24, 0), "LSTMTagger: expected a positive num_tags, got 0");
   auto model = committed_tagger();
   model->eval();
-  EXPECT_OCTET_ERROR(model->forward(from_vector<int64_t>({3, 50}, {1, 2})), "50");  // index out of range
+  EXPECT_OCTET_ERROR(model->forward(from_vector<int64_t>({3, 50}, {1, 2})), "index 50 is out of range for 50 embeddings");
+  EXPECT_OCTET_ERROR(model->forward(from_vector<float>({3, 5}, {1, 2})), "expected int64 or int32 indices, got float32");
 }
 
 }  // namespace

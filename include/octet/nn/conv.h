@@ -19,7 +19,7 @@ namespace octet::nn {
 struct ConvOptions {
   Shape stride = {1};
   Shape padding = {0};
-  std::string padding_str;
+  std::string padding_str = "";
   Shape dilation = {1};
   int64_t groups = 1;
   bool bias = true;

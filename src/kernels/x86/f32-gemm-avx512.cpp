@@ -305,42 +305,56 @@ void f32_packb__avx512(size_t kc, size_t nr, const float* const* rows, size_t nr
 
 void f32_padsplit__avx512(size_t rows, size_t width, const float* src, size_t src_stride, size_t lo, size_t stride,
                           size_t phase_len, float* dst, size_t phase_stride, size_t dst_stride) {
-  // Evens of a 32-float window: lanes 0, 2, ..., 30 of (a, b).
-  const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  for (size_t q = 0; q < stride; ++q) {
-    // Phase entries [i0, i1) come from the input (src index i * stride + q - lo); the rest are 0.
-    size_t i0 = 0;
-    while (i0 < phase_len && i0 * stride + q < lo) ++i0;
-    size_t i1 = i0;
-    if (i0 < phase_len && i0 * stride + q - lo < width) {
-      const size_t avail = (width - (i0 * stride + q - lo) + stride - 1) / stride;  // inputs left in this phase
-      i1 = i0 + (avail < phase_len - i0 ? avail : phase_len - i0);
+  // Padded column j of a row is src[j - lo] where lo <= j < lo + width, else 0: a window of padded
+  // columns is one masked load at src + j0 - lo (masked-out lanes are never touched, even before
+  // src). The masks depend on the window only, so they are worked out once for all rows.
+  const int64_t begin = static_cast<int64_t>(lo), end = static_cast<int64_t>(lo + width);
+  auto valid = [&](int64_t j0) {  // lanes of the 16-column window at j0 that hold input
+    const int64_t b = begin - j0 > 0 ? begin - j0 : 0, e = end - j0 < 16 ? end - j0 : 16;
+    return e > b ? static_cast<__mmask16>(((1u << e) - 1u) & ~((1u << b) - 1u)) : __mmask16(0);
+  };
+  constexpr size_t kMaxWindows = 64;  // rows up to 1024 (stride 1) / 2048 (stride 2) columns
+  const size_t windows = (phase_len + 15) / 16;
+  if ((stride == 1 || stride == 2) && windows <= kMaxWindows) {
+    __mmask16 in_a[kMaxWindows], in_b[kMaxWindows], out[kMaxWindows];
+    for (size_t w = 0; w < windows; ++w) {
+      const int64_t j0 = static_cast<int64_t>(stride * 16 * w);
+      in_a[w] = valid(j0);
+      in_b[w] = valid(j0 + 16);
+      out[w] = lanes(phase_len - 16 * w);
     }
-    const size_t first = i1 > i0 ? i0 * stride + q - lo : 0;  // src index of entry i0
-    for (size_t r = 0; r < rows; ++r) {
-      float* ph = dst + r * dst_stride + q * phase_stride;
-      const float* s = src + r * src_stride + first;
-      for (size_t i = 0; i < i0; ++i) ph[i] = 0.0f;
-      size_t i = i0;
-      if (stride == 1) {
-        for (; i + 16 <= i1; i += 16, s += 16) _mm512_storeu_ps(ph + i, _mm512_loadu_ps(s));
-        if (i < i1) {
-          const __mmask16 m = lanes(i1 - i);
-          _mm512_mask_storeu_ps(ph + i, m, _mm512_maskz_loadu_ps(m, s));
+    if (stride == 1) {
+      for (size_t r = 0; r < rows; ++r) {
+        const float* s = src + r * src_stride - begin;
+        float* d = dst + r * dst_stride;
+        for (size_t w = 0; w < windows; ++w) {
+          _mm512_mask_storeu_ps(d + 16 * w, out[w], _mm512_maskz_loadu_ps(in_a[w], s + 16 * w));
         }
-      } else if (stride == 2) {
-        // 16 outputs from 32 inputs; the window's reads stop at the row's last input (masked).
-        for (; i < i1; i += 16, s += 32) {
-          const size_t n = i1 - i < 16 ? i1 - i : 16;
-          const size_t reads = 2 * n - 1;  // the last output is the (2n-1)-th input of the window
-          const __m512 va = _mm512_maskz_loadu_ps(lanes(reads), s);
-          const __m512 vb = _mm512_maskz_loadu_ps(lanes(reads > 16 ? reads - 16 : 0), s + 16);
-          _mm512_mask_storeu_ps(ph + i, lanes(n), _mm512_permutex2var_ps(va, evens, vb));
-        }
-      } else {
-        for (; i < i1; ++i, s += stride) ph[i] = *s;
       }
-      for (i = i1; i < phase_len; ++i) ph[i] = 0.0f;
+      return;
+    }
+    // 32 padded columns make 16 entries of each phase: evens to phase 0, odds to phase 1.
+    const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odds = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (size_t r = 0; r < rows; ++r) {
+      const float* s = src + r * src_stride - begin;
+      float* d = dst + r * dst_stride;
+      for (size_t w = 0; w < windows; ++w) {
+        const __m512 va = _mm512_maskz_loadu_ps(in_a[w], s + 32 * w);
+        const __m512 vb = _mm512_maskz_loadu_ps(in_b[w], s + 32 * w + 16);
+        _mm512_mask_storeu_ps(d + 16 * w, out[w], _mm512_permutex2var_ps(va, evens, vb));
+        _mm512_mask_storeu_ps(d + phase_stride + 16 * w, out[w], _mm512_permutex2var_ps(va, odds, vb));
+      }
+    }
+    return;
+  }
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t q = 0; q < stride; ++q) {
+      float* ph = dst + r * dst_stride + q * phase_stride;
+      for (size_t i = 0; i < phase_len; ++i) {
+        const size_t j = i * stride + q;
+        ph[i] = j >= lo && j - lo < width ? src[r * src_stride + j - lo] : 0.0f;
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 // conv.cpp: conv1d / conv2d / conv3d: argument checks, PyTorch's padding rules ("same", "valid"), and the geometry.
 #include <string>
 
+#include "core/tensor_impl.h"
 #include "octet/error.h"
 #include "octet/functional/conv.h"
 #include "ops/float/conv_common.h"
@@ -111,7 +112,7 @@ Tensor conv_nd(const char* where, int spatial, const Tensor& input, const Tensor
     g.out[i] = (padded - extent) / stride[d] + 1;
     out_shape.push_back(g.out[i]);
   }
-  Tensor out = empty(out_shape);
+  Tensor out = octet::detail::empty_uninitialized(out_shape, kFloat32);
   if (out.numel() > 0) {
     const Tensor xc = x.contiguous(), wc = weight.contiguous();
     const Tensor bc = bias.defined() ? bias.contiguous() : Tensor();

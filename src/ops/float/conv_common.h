@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "kernels/f32_gemm_kernels.h"
 #include "octet/tensor.h"
 
 namespace octet::functional::detail {
@@ -54,8 +55,10 @@ struct PaddedPlanes {
   int64_t plane_stride = 0;  // floats between channels
 };
 PaddedPlanes padded_layout(const ConvGeom& g);
-// Writes channels [c0, c1) of image x (C, D, H, W) into dst in that layout (dst + (c - c0) * plane_stride).
-void pad_channels(const float* x, const ConvGeom& g, const PaddedPlanes& l, int64_t c0, int64_t c1, float* dst);
+// Writes channels [c0, c1) of image x (C, D, H, W) into dst in that layout (dst + (c - c0) * plane_stride),
+// with the f32_padsplit kernel `padsplit` (picked once by the caller: dispatch is not free).
+void pad_channels(const float* x, const ConvGeom& g, const PaddedPlanes& l, int64_t c0, int64_t c1, float* dst,
+                  kernels::f32_padsplit_fn padsplit);
 // Whether the input can be read in place (no padding, unit width stride): then layout is the input's own.
 bool input_in_place(const ConvGeom& g);
 PaddedPlanes input_layout(const ConvGeom& g);

@@ -3,8 +3,6 @@
 // Each input channel is padded and stride-phase-split once (PaddedPlanes, in a per-thread buffer
 // that stays in L2), then each depth slice of each of its C_out / C_in output channels is one
 // kernel call: out[oh][ow] = bias + sum over taps of w[tap] * tap_row(oh)[ow], all taps contiguous.
-#include <omp.h>
-
 #include <algorithm>
 #include <vector>
 
@@ -31,19 +29,23 @@ void conv_depthwise(const float* x, const float* w, const float* bias, float* y,
     tap_off[static_cast<size_t>(t)] = (kd * g.dilation[0] * l.rows + kh * g.dilation[1]) * l.row_stride +
                                       (col % g.stride[2]) * l.phase_stride + col / g.stride[2];
   }
-  const auto dwconv = kernels::f32_kernels().f32_dwconv_minmax;
+  const kernels::F32Kernels kernels = kernels::f32_kernels();
+  const auto dwconv = kernels.f32_dwconv_minmax;
+  const auto padsplit = kernels.f32_padsplit;
   const double flops = 2.0 * static_cast<double>(planes_n * mult) * static_cast<double>(g.out_size() * taps);
   const int threads = std::max(1, std::min<int>(ops::threads_for(flops, get_num_threads()), static_cast<int>(planes_n)));
   const int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2];
   // Rows narrower than a vector waste most lanes one by one; at stride 1 they merge into one run.
   const bool merge_rows = OW < 16 && OH > 1 && g.stride[1] == 1 && g.stride[2] == 1;
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  // Chunks of planes: small planes (7x7) cost less than a scheduling round trip each.
+  const int64_t chunk = std::max<int64_t>(1, planes_n / (8 * threads));
+#pragma omp parallel for num_threads(threads) schedule(dynamic, chunk)
   for (int64_t i = 0; i < planes_n; ++i) {
     const int64_t c = i % C;
     const float* plane = x + i * g.in_size();
     if (!in_place) {
       float* buf = ops::thread_scratch(3, static_cast<size_t>(l.plane_stride));
-      pad_channels(plane, g, l, 0, 1, buf);
+      pad_channels(plane, g, l, 0, 1, buf, padsplit);
       plane = buf;
     }
     kernels::F32GemmParams params;

@@ -4,8 +4,6 @@
 // P = output positions. col is never built whole: the GEMM driver asks for K x N blocks in panel
 // form, and Im2colB writes them from a padded, stride-phase-split copy of the input (PaddedPlanes),
 // in which every (channel, tap) row of col is a run of contiguous floats per output row.
-#include <omp.h>
-
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -106,8 +104,9 @@ void conv_item(const float* x, const float* w, const float* bias, float* y, cons
     l = padded_layout(g);
     float* buf = ops::thread_scratch(2, static_cast<size_t>(cg * l.plane_stride));
     const int pt = std::max(1, std::min<int>(threads, static_cast<int>(cg)));
-#pragma omp parallel for num_threads(pt) schedule(static)
-    for (int64_t c = 0; c < cg; ++c) pad_channels(xin, g, l, c, c + 1, buf + c * l.plane_stride);
+    const auto padsplit = kernels::f32_kernels().f32_padsplit;
+#pragma omp parallel for num_threads(pt) schedule(dynamic, 8)
+    for (int64_t c = 0; c < cg; ++c) pad_channels(xin, g, l, c, c + 1, buf + c * l.plane_stride, padsplit);
     planes = buf;
   }
   ops::gemm(cog, P, K, a, K, Im2colB(planes, l, g), o, threads);
@@ -146,10 +145,10 @@ PaddedPlanes padded_layout(const ConvGeom& g) {
   return l;
 }
 
-void pad_channels(const float* x, const ConvGeom& g, const PaddedPlanes& l, int64_t c0, int64_t c1, float* dst) {
+void pad_channels(const float* x, const ConvGeom& g, const PaddedPlanes& l, int64_t c0, int64_t c1, float* dst,
+                  kernels::f32_padsplit_fn padsplit) {
   const int64_t D = g.in[0], H = g.in[1], W = g.in[2];
   const int64_t top = g.pad_lo[1], bottom = l.rows - top - H;
-  const auto padsplit = kernels::f32_kernels().f32_padsplit;
   for (int64_t c = c0; c < c1; ++c) {
     float* plane = dst + (c - c0) * l.plane_stride;
     for (int64_t z = 0; z < l.depth; ++z) {

@@ -3,11 +3,10 @@
 // Per image and group: cols[C_out/g * taps x P_in] = W_g^T[C_out/g * taps x C_in/g] * x_g[C_in/g x P_in],
 // then every cols row (co, kd, kh, kw) is added into output channel co at
 // (i * stride - padding + k * dilation) for each input position i (the adjoint of im2col).
-#include <omp.h>
-
 #include <algorithm>
 #include <string>
 
+#include "core/tensor_impl.h"
 #include "octet/engine.h"
 #include "octet/error.h"
 #include "octet/functional/conv.h"
@@ -64,7 +63,7 @@ void transpose_item(const float* x, const float* wt, const float* bias, float* y
   ops::gemm(cog * taps, pin, cig, wt, cig, ops::DenseB(x + (n * g.in_channels + grp * cig) * pin, pin, 1), o, threads);
   float* out = y + (n * g.out_channels + grp * cog) * pout;
   const int nt = std::max(1, std::min<int>(threads, static_cast<int>(cog)));
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
   for (int64_t co = 0; co < cog; ++co) {
     float* oc = out + co * pout;
     const float b = bias != nullptr ? bias[grp * cog + co] : 0.0f;
@@ -128,13 +127,13 @@ Tensor conv_transpose_nd(const char* where, int spatial, const Tensor& input, co
                 ", padding ", shape_to_string(padding), ")");
     out_shape.push_back(g.out[i]);
   }
-  Tensor out = empty(out_shape);
+  Tensor out = octet::detail::empty_uninitialized(out_shape, kFloat32);
   if (out.numel() > 0) {
     const int64_t cig = C / groups, cog = Co / groups, taps = g.kernel_size();
     const Tensor xc = x.contiguous(), wc = weight.contiguous();
     const Tensor bc = bias.defined() ? bias.contiguous() : Tensor();
     // W_g^T per group: rows (co, tap) of C_in/g values, K-contiguous for the GEMM.
-    Tensor wt = empty({groups, cog * taps, cig});
+    Tensor wt = octet::detail::empty_uninitialized({groups, cog * taps, cig}, kFloat32);
     const float* wp = wc.data_ptr<float>();
     float* tp = wt.data_ptr<float>();
     for (int64_t grp = 0; grp < groups; ++grp) {

@@ -1,8 +1,6 @@
 // gemm.cpp: the blocked float32 GEMM driver (packing, cache blocking, threading) over the f32_gemm microkernels.
 #include "ops/float/gemm.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -13,8 +11,8 @@ namespace {
 
 // Cache blocking. A sliver (MR x KC floats, 14 x 384 x 4 = 21 KB) stays in L1 while the panels of
 // a B block (KC x NC, at most ~768 KB) stream from L2; KC also bounds how often C is re-read.
-static const int64_t kKcMax = getenv("KC") ? atoi(getenv("KC")) : 384;
-static const int64_t kBBlockFloats = getenv("BB") ? atoi(getenv("BB")) : 192 * 1024;
+constexpr int64_t kKcMax = 384;
+constexpr int64_t kBBlockFloats = 192 * 1024;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -33,6 +31,9 @@ struct Plan {
   const GemmOut* out;
   int64_t kc;      // K block
   int64_t nc_max;  // N block, a multiple of NR
+  // All of B packed before the threads split M (K block b at prepacked + b * kc * N rounded up to
+  // NR), or null: each call of run() packs its own columns.
+  const float* prepacked = nullptr;
 };
 
 // One thread's share: rows [m0, m1) x columns [n0, n1) of C.
@@ -44,13 +45,22 @@ void run(const Plan& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   // Slivers of equal height (128 rows with MR 14: 8 x 13 + 2 x 12, not 9 x 14 + 2): a short last
   // sliver has too few accumulators to hide the FMA latency.
   const int64_t base = rows / slivers, extra = rows % slivers;
-  float* packed = thread_scratch(0, static_cast<size_t>(p.kc * std::min(p.nc_max, ceil_div(n1 - n0, nr) * nr)));
+  int64_t b_rs = 0;
+  const float* b_direct = slivers == 1 && p.prepacked == nullptr ? p.b->in_place(&b_rs) : nullptr;
+  float* own = b_direct != nullptr || p.prepacked != nullptr
+                   ? nullptr
+                   : thread_scratch(0, static_cast<size_t>(p.kc * std::min(p.nc_max, ceil_div(n1 - n0, nr) * nr)));
   const int64_t K = p.K;
   for (int64_t jc = n0; jc < n1; jc += p.nc_max) {
     const int64_t nc = std::min(p.nc_max, n1 - jc);
     for (int64_t pc = 0; pc < std::max<int64_t>(K, 1); pc += p.kc) {
       const int64_t kc = std::min(p.kc, K - pc);
-      if (kc > 0) p.b->pack(pc, kc, jc, nc, nr, packed);
+      const float* packed = own;
+      if (p.prepacked != nullptr) {
+        packed = p.prepacked + pc * ceil_div(p.N, nr) * nr;
+      } else if (kc > 0 && own != nullptr) {
+        p.b->pack(pc, kc, jc, nc, nr, own);
+      }
       kernels::F32GemmParams params;
       params.accumulate = pc > 0;
       params.clamp = p.out->clamp && pc + p.kc >= K;
@@ -64,8 +74,10 @@ void run(const Plan& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
         float* c = p.out->c + i0 * p.out->ldc + jc;
         for (int64_t j = 0; j < nc; j += nr) {
           params.col_bias = p.out->col_bias != nullptr ? p.out->col_bias + jc + j : nullptr;
+          const float* b = packed != nullptr ? packed + (j / nr) * kc * nr : b_direct + pc * b_rs + jc + j;
+          const int64_t b_stride = packed != nullptr ? nr : b_rs;
           p.kernel->fn(static_cast<size_t>(mr_s), static_cast<size_t>(std::min(nr, nc - j)), static_cast<size_t>(kc),
-                       a, static_cast<size_t>(p.lda), packed + (j / nr) * kc * nr, static_cast<size_t>(nr), c + j,
+                       a, static_cast<size_t>(p.lda), b, static_cast<size_t>(b_stride), c + j,
                        static_cast<size_t>(p.out->ldc), &params);
         }
         i0 += mr_s;
@@ -75,7 +87,7 @@ void run(const Plan& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
 }
 
 // Balanced range t of `parts` over [0, n), in units of `unit` (the last range takes the remainder).
-void split(int64_t n, int64_t unit, int t, int parts, int64_t* begin, int64_t* end) {
+void split(int64_t n, int64_t unit, int64_t t, int64_t parts, int64_t* begin, int64_t* end) {
   const int64_t units = ceil_div(n, unit);
   *begin = std::min(n, units * t / parts * unit);
   *end = std::min(n, units * (t + 1) / parts * unit);
@@ -167,17 +179,36 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, const Ge
     run(p, 0, M, 0, N);
     return;
   }
-  // Split N when each thread gets several panels (no packing is repeated); else split M, where
-  // every thread packs all of B (then narrow, so cheap).
-  const bool split_n = panels >= 3 * threads || slivers < threads;
-#pragma omp parallel for num_threads(threads) schedule(static, 1)
-  for (int t = 0; t < threads; ++t) {
-    int64_t lo = 0, hi = 0;
-    if (split_n) {
-      split(N, nr, t, threads, &lo, &hi);
+  // Work goes out in a few chunks per thread, dynamically: a thread the OS delays (a busy machine)
+  // then costs its chunks, not a fixed half of the product.
+  if (panels >= 3 * threads || slivers < threads) {
+    // Split N: each chunk packs only its own columns.
+    const int64_t chunks = std::min<int64_t>(panels, 4 * threads);
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int64_t c = 0; c < chunks; ++c) {
+      int64_t lo = 0, hi = 0;
+      split(N, nr, c, chunks, &lo, &hi);
       run(p, 0, M, lo, hi);
-    } else {
-      split(M, mr, t, threads, &lo, &hi);
+    }
+    return;
+  }
+  // Split M (B is narrow): B is packed once, K block by K block in parallel, then shared.
+  const int64_t n_pad = panels * nr, k_blocks = std::max<int64_t>(1, ceil_div(K, p.kc));
+  float* shared = thread_scratch(5, static_cast<size_t>(std::max<int64_t>(K, 1) * n_pad));
+  p.nc_max = n_pad;
+  p.prepacked = shared;
+  const int64_t chunks = std::min<int64_t>(slivers, 4 * threads);
+#pragma omp parallel num_threads(threads)
+  {
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t kb = 0; kb < k_blocks; ++kb) {
+      const int64_t pc = kb * p.kc;
+      if (pc < K) b.pack(pc, std::min(p.kc, K - pc), 0, N, nr, shared + pc * n_pad);
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t c = 0; c < chunks; ++c) {
+      int64_t lo = 0, hi = 0;
+      split(M, mr, c, chunks, &lo, &hi);
       run(p, lo, hi, 0, N);
     }
   }
@@ -189,12 +220,13 @@ void gemm_nt(int64_t M, int64_t N, int64_t K, const float* x, int64_t ldx, const
   if (M <= 4) {
     // Few rows: dot products along K straight from w's rows; nothing to pack. Threads split N.
     const auto gemv = kernels::f32_kernels().f32_gemv_minmax;
-    threads = static_cast<int>(std::min<int64_t>(threads, ceil_div(N, 64)));
+    threads = std::max(1, static_cast<int>(std::min<int64_t>(threads, ceil_div(N, 64))));
+    const int64_t chunks = threads == 1 ? 1 : std::min<int64_t>(ceil_div(N, 16), 4 * threads);
     kernels::F32GemmParams params;
-#pragma omp parallel for num_threads(std::max(threads, 1)) schedule(static, 1)
-    for (int t = 0; t < std::max(threads, 1); ++t) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+    for (int64_t t = 0; t < chunks; ++t) {
       int64_t lo = 0, hi = 0;
-      split(N, 16, t, std::max(threads, 1), &lo, &hi);
+      split(N, 16, t, chunks, &lo, &hi);
       if (lo >= hi) continue;
       kernels::F32GemmParams q = params;
       q.col_bias = bias != nullptr ? bias + lo : nullptr;
@@ -205,7 +237,7 @@ void gemm_nt(int64_t M, int64_t N, int64_t K, const float* x, int64_t ldx, const
   }
   // Either orientation needs one transposing pack: w (K x N floats) for out = x * w^T, or x (K x M)
   // plus a transpose of the M x N result for out^T = w * x^T. Take the one that moves less.
-  const double cost_direct = getenv("DIRECT") ? 0.0 : static_cast<double>(K) * N;
+  const double cost_direct = static_cast<double>(K) * N;
   const double cost_swapped = static_cast<double>(K) * M + 1.5 * static_cast<double>(M) * N;
   if (cost_direct <= cost_swapped) {
     GemmOut o;
@@ -223,10 +255,11 @@ void gemm_nt(int64_t M, int64_t N, int64_t K, const float* x, int64_t ldx, const
   gemm(N, M, K, w, ldw, DenseB(x, 1, ldx), o, threads);
   // tmp is N x M; out is M x N.
   const int nt = std::max(1, std::min<int>(threads, static_cast<int>(ceil_div(M, 8))));
-#pragma omp parallel for num_threads(nt) schedule(static, 1)
-  for (int t = 0; t < nt; ++t) {
+  const int64_t chunks = nt == 1 ? 1 : std::min<int64_t>(ceil_div(M, 8), 4 * nt);
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+  for (int64_t t = 0; t < chunks; ++t) {
     int64_t lo = 0, hi = 0;
-    split(M, 8, t, nt, &lo, &hi);
+    split(M, 8, t, chunks, &lo, &hi);
     if (lo < hi) transpose(N, hi - lo, tmp + lo, M, out + lo * ldo, ldo);
   }
 }
@@ -254,7 +287,7 @@ float* ScratchBuffer::get(size_t n) {
 }
 
 float* thread_scratch(int slot, size_t n) {
-  thread_local ScratchBuffer buffers[5];
+  thread_local ScratchBuffer buffers[6];
   return buffers[slot].get(n);
 }
 

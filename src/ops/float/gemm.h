@@ -11,8 +11,8 @@
 //       for each sliver of MR rows of A (A[mr x kc] stays in L1 across the panels)
 //         for each panel: microkernel (first K block: = A*B + biases; later: +=; last: clamp)
 //
-// Threads split N (each packs its own columns) when there are enough panels, else M (each packs
-// all of B, which is then small). docs/kernels.md "fp32 GEMM and convolution" has the measurements.
+// Threads split N (each chunk of columns packs its own) when there are enough panels, else M (B,
+// then narrow, is packed once and shared). docs/kernels.md "fp32 GEMM and convolution" has more.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +31,13 @@ class GemmB {
   // dst + q * kc * nr and holds kc rows of nr floats, columns n0 + q * nr + j; columns past n0 + nc
   // are written as zeros.
   virtual void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, int64_t nr, float* dst) const = 0;
+  // Element (0, 0) of a row-major B the microkernel may read in place (*row_stride floats between
+  // rows), or null. A GEMM of a single sliver of rows reads each element once, so packing it would
+  // only add a copy.
+  virtual const float* in_place(int64_t* row_stride) const {
+    (void)row_stride;
+    return nullptr;
+  }
 };
 
 // A strided matrix: element (k, n) at data[k * row_stride + n * col_stride]. Packing copies rows
@@ -39,6 +46,10 @@ class DenseB final : public GemmB {
  public:
   DenseB(const float* data, int64_t row_stride, int64_t col_stride);
   void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, int64_t nr, float* dst) const override;
+  const float* in_place(int64_t* row_stride) const override {
+    *row_stride = row_stride_;
+    return col_stride_ == 1 ? data_ : nullptr;
+  }
 
  private:
   const float* data_;
@@ -111,7 +122,8 @@ class ScratchBuffer {
 };
 // The calling thread's scratch buffer number `slot`: 0 GEMM packing, 1 gemm_nt's transposed product,
 // 2 convolution's padded input / transposed convolution's columns, 3 a depthwise channel, 4 a
-// depthwise merged-row output. Each user owns its slot, so nested users never share one.
+// depthwise merged-row output, 5 a B packed once and shared by threads splitting M. Each user owns
+// its slot, so nested users never share one.
 float* thread_scratch(int slot, size_t n);
 
 // Threads to use for `flops` of work: small problems stay on one thread (a parallel region costs

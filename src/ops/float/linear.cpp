@@ -1,10 +1,9 @@
 // linear.cpp: linear, matmul (every rank case, batch broadcasting) and bmm on the float32 GEMM driver.
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <string>
 
+#include "core/tensor_impl.h"
 #include "octet/engine.h"
 #include "octet/error.h"
 #include "octet/functional/linear.h"
@@ -26,19 +25,22 @@ struct Mat {
 };
 
 // out (M x N, row stride ldo) = a (M x K, unit column stride) * b, with b in whatever layout it has:
-// row-major b is packed by copying, a b whose columns are contiguous (a transposed weight, k^T in
-// attention) goes through gemm_nt, which also covers few rows with GEMV.
+// row-major b is packed by copying (or read in place), a b whose columns are contiguous (a
+// transposed weight, k^T in attention) goes through gemm_nt, which also covers few rows with GEMV;
+// any other strides are gathered; a column vector b makes a GEMV over a's rows.
 void mm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, const Mat& b, float* out, int64_t ldo,
-        const float* bias, int threads) {
-  if (b.cs == 1 && bias == nullptr) {
+        int threads) {
+  if (N == 1 && M > 4 && (b.rs == 1 || K == 1)) {
+    // Matrix times column vector: GEMV with a's rows as the weight rows (out is M x 1 = 1 x M).
+    ops::gemm_nt(1, M, K, b.data, K, a, lda, nullptr, out, M, threads);
+  } else if (b.cs == 1) {
     ops::gemm_nn(M, N, K, a, lda, b.data, b.rs, out, ldo, threads);
-  } else if (b.rs == 1 || (b.cs != 1 && K == 1)) {
-    ops::gemm_nt(M, N, K, a, lda, b.data, b.cs, bias, out, ldo, threads);
+  } else if (b.rs == 1 || K == 1) {
+    ops::gemm_nt(M, N, K, a, lda, b.data, b.cs, nullptr, out, ldo, threads);
   } else {
     ops::GemmOut o;
     o.c = out;
     o.ldc = ldo;
-    o.col_bias = bias;
     ops::gemm(M, N, K, a, lda, ops::DenseB(b.data, b.rs, b.cs), o, threads);
   }
 }
@@ -83,12 +85,12 @@ void batched_mm(const Tensor& a_in, const Tensor& b, Tensor& out) {
 #pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
     for (int64_t i = 0; i < count; ++i) {
       mm(n, p, k, ad + ao[static_cast<size_t>(i)], lda, Mat{bd + bo[static_cast<size_t>(i)], bm.rs, bm.cs},
-         od + i * n * p, p, nullptr, 1);
+         od + i * n * p, p, 1);
     }
   } else {
     for (int64_t i = 0; i < count; ++i) {
       mm(n, p, k, ad + ao[static_cast<size_t>(i)], lda, Mat{bd + bo[static_cast<size_t>(i)], bm.rs, bm.cs},
-         od + i * n * p, p, nullptr, ops::threads_for(flops, max_threads));
+         od + i * n * p, p, ops::threads_for(flops, max_threads));
     }
   }
 }
@@ -127,7 +129,7 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   }
   Shape out_shape(input.shape().begin(), input.shape().end() - 1);
   out_shape.push_back(out_features);
-  Tensor out = empty(out_shape);
+  Tensor out = octet::detail::empty_uninitialized(out_shape, kFloat32);
   const int64_t M = shape_numel(Shape(input.shape().begin(), input.shape().end() - 1));
   if (out.numel() == 0) return out;
   const Tensor x = input.contiguous();
@@ -164,7 +166,7 @@ Tensor matmul(const Tensor& input, const Tensor& other) {
     out_shape = batch;
     out_shape.push_back(n);
     out_shape.push_back(p);
-    out = empty(out_shape);
+    out = octet::detail::empty_uninitialized(out_shape, kFloat32);
     const Tensor a2 = a.contiguous().reshape({-1, k});
     Tensor out3 = out.view({1, a2.size(0), p});
     batched_mm(a2.unsqueeze(0), b.unsqueeze(0), out3);
@@ -179,7 +181,7 @@ Tensor matmul(const Tensor& input, const Tensor& other) {
     out_shape = batch;
     out_shape.push_back(n);
     out_shape.push_back(p);
-    out = empty(out_shape);
+    out = octet::detail::empty_uninitialized(out_shape, kFloat32);
     batched_mm(a.expand(ea), b.expand(eb), out);
   }
   if (a_vec && b_vec) return out.reshape({});
@@ -199,7 +201,7 @@ Tensor bmm(const Tensor& input, const Tensor& mat2) {
   OCTET_CHECK(input.size(2) == mat2.size(1), where, "shapes ", shape_to_string(input.shape()), " and ",
               shape_to_string(mat2.shape()), " cannot be multiplied (", input.size(2), " columns against ",
               mat2.size(1), " rows)");
-  Tensor out = empty({input.size(0), input.size(1), mat2.size(2)});
+  Tensor out = octet::detail::empty_uninitialized({input.size(0), input.size(1), mat2.size(2)}, kFloat32);
   batched_mm(input, mat2, out);
   return out;
 }

@@ -132,6 +132,7 @@ TEST(Conv2d, ModelLayersMatchFloat64Reference) {
       {1, 64, 14, 64, 3, 1, 1},    // ResNet layer1-like 3x3 (K = 576: two K blocks)
       {2, 32, 15, 48, 3, 2, 1},    // stride-2 3x3, batch 2
       {1, 128, 7, 100, 3, 1, 1},   // ResNet layer4-like: 49 positions, K = 1152
+      {1, 512, 7, 20, 3, 1, 1},    // ResNet layer4's K = 4608 (12 K blocks), few output channels
       {1, 40, 28, 24, 1, 1, 1},    // MobileNetV2 projection 1x1
       {1, 24, 28, 96, 1, 2, 1},    // 1x1 stride 2 (ResNet downsample)
       {1, 32, 56, 32, 3, 1, 32},   // MobileNetV2 depthwise 3x3
