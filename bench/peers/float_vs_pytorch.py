@@ -2,7 +2,7 @@
 """float_vs_pytorch.py: Octet vs PyTorch fp32 linear / conv2d on every layer of ResNet-18, MobileNetV2, BERT-base.
 
 Runs Octet's bench/ops/float_ops_bench and PyTorch's torch.nn.functional.linear / conv2d alternately
-(A B A B ...) on the same shapes and thread counts. The cases come from the Octet binary itself
+(A B A B ..., case by case) on the same shapes and thread counts. The cases come from the Octet binary itself
 (--benchmark_list_tests; each name encodes its shape, see float_ops_bench.cpp), so both sides always
 run the same list. Prints, per case and thread count, the median time of each side, the ratio
 PyTorch / Octet (> 1: Octet is faster), its min-max spread over rounds, and Octet's GFLOP/s.
@@ -11,7 +11,10 @@ PyTorch / Octet (> 1: Octet is faster), its min-max spread over rounds, and Octe
 process on both sides (Google Benchmark's MeasureProcessCPUTime, Python's time.process_time): on a
 machine shared with other work, a thread that waits for a core then costs nothing, so one-thread
 ratios stay stable where wall-clock ones scatter. With several threads CPU time also counts the
-threads' spin-waits, so use it there only as a cross-check.
+threads' spin-waits, so use it there only as a cross-check. --stat min reports the fastest round of
+each side instead of the median (many short rounds, e.g. --rounds 15 --min-time 0.02): on a machine
+whose other tenants keep more threads runnable than it has cores, a multi-threaded round is
+undisturbed only by luck, and the fastest round is the estimate of what each side does on its own.
 
     python3 bench/peers/float_vs_pytorch.py --octet-bench build/bench/bench_float_ops_bench
 """
@@ -65,26 +68,13 @@ def time_call(fn, min_time, clock):
             return elapsed / n
 
 
-def torch_round(cases, threads, min_time, clock):
-    torch.set_num_threads(threads)
-    torch.manual_seed(1)
-    out = {}
-    with torch.no_grad():
-        for case in cases:
-            make, _ = parse(case)
-            out[case] = time_call(make(), min_time, clock)
-    return out
-
-
-def octet_round(binary, threads, min_time, pattern, key):
-    res = subprocess.run([binary, f"--benchmark_filter={pattern}.*/threads:{threads}/",
-                          f"--benchmark_min_time={min_time}", "--benchmark_format=json"],
-                         check=True, capture_output=True, text=True)
-    out = {}
-    for b in json.loads(res.stdout)["benchmarks"]:
-        name = b["name"].removesuffix("/real_time").rsplit("/threads:", 1)[0]
-        out[name] = b[key] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
-    return out
+def octet_case(binary, case, threads, min_time, key):
+    """One measurement of one case: the benchmark binary filtered to exactly that case."""
+    pattern = "^" + case.replace(".", r"\.") + f"/threads:{threads}/"
+    res = subprocess.run([binary, f"--benchmark_filter={pattern}", f"--benchmark_min_time={min_time}",
+                          "--benchmark_format=json"], check=True, capture_output=True, text=True)
+    (b,) = json.loads(res.stdout)["benchmarks"]
+    return b[key] * {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
 
 
 def main():
@@ -96,7 +86,9 @@ def main():
     ap.add_argument("--filter", default="", help="regex on case names (Google Benchmark syntax)")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="wall clock, or CPU time of the whole process (see above)")
+    ap.add_argument("--stat", choices=["median", "min"], default="median", help="statistic over rounds")
     args = ap.parse_args()
+    stat = statistics.median if args.stat == "median" else min
     clock = time.perf_counter if args.clock == "wall" else time.process_time
     key = "real_time" if args.clock == "wall" else "cpu_time"
 
@@ -105,20 +97,24 @@ def main():
     cases = list(dict.fromkeys(n.rsplit("/threads:", 1)[0] for n in listed))
     print(f"# PyTorch {torch.__version__} (mkldnn {torch.backends.mkldnn.is_available()}), "
           f"CPU {platform.processor() or platform.machine()}, rounds {args.rounds}, min time {args.min_time}s, "
-          f"clock {args.clock}")
+          f"clock {args.clock}, {args.stat} of rounds")
     print("| case | threads | Octet (us) | PyTorch (us) | PyTorch / Octet | spread | Octet GFLOP/s |")
     print("|---|---|---|---|---|---|---|")
     for threads in args.threads:
-        octet_runs, torch_runs = [], []
-        for _ in range(args.rounds):
-            octet_runs.append(octet_round(args.octet_bench, threads, args.min_time, args.filter, key))
-            torch_runs.append(torch_round(cases, threads, args.min_time, clock))
+        torch.set_num_threads(threads)
         for case in cases:
-            o = [r[case] for r in octet_runs]
-            t = [r[case] for r in torch_runs]
+            # Rounds alternate the two sides on this one case, so each ratio compares measurements
+            # taken seconds apart (the machine's speed drifts over minutes when it is shared).
+            make, flops = parse(case)
+            torch.manual_seed(1)
+            fn = make()
+            o, t = [], []
+            with torch.no_grad():
+                for _ in range(args.rounds):
+                    o.append(octet_case(args.octet_bench, case, threads, args.min_time, key))
+                    t.append(time_call(fn, args.min_time, clock))
             ratios = [tt / oo for tt, oo in zip(t, o)]
-            _, flops = parse(case)
-            mo, mt = statistics.median(o), statistics.median(t)
+            mo, mt = stat(o), stat(t)
             print(f"| {case} | {threads} | {mo * 1e6:.1f} | {mt * 1e6:.1f} | {mt / mo:.2f}x | "
                   f"{min(ratios):.2f}-{max(ratios):.2f} | {flops / mo / 1e9:.1f} |", flush=True)
 

@@ -31,8 +31,8 @@ struct GoldenCase {
     if (it == tensors->end()) throw std::runtime_error("golden case " + name + " has no tensor " + key);
     return it->second;
   }
-  const Tensor& in(int i) const { return get("in" + std::to_string(i)); }
-  const Tensor& out(int i) const { return get("out" + std::to_string(i)); }
+  const Tensor& in(int i) const { return get(std::string("in").append(std::to_string(i))); }
+  const Tensor& out(int i) const { return get(std::string("out").append(std::to_string(i))); }
 };
 
 class GoldenFile {

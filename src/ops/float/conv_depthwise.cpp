@@ -1,4 +1,4 @@
-// conv_depthwise.cpp: depthwise convolution (one input channel per group), row by row with the f32_dwconv kernel.
+// conv_depthwise.cpp: depthwise convolution (one input channel per group), a channel at a time with the f32_dwconv kernel.
 //
 // Each input channel is padded and stride-phase-split once (PaddedPlanes, in a per-thread buffer
 // that stays in L2), then each depth slice of each of its C_out / C_in output channels is one

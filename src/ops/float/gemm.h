@@ -32,8 +32,8 @@ class GemmB {
   // are written as zeros.
   virtual void pack(int64_t k0, int64_t kc, int64_t n0, int64_t nc, int64_t nr, float* dst) const = 0;
   // Element (0, 0) of a row-major B the microkernel may read in place (*row_stride floats between
-  // rows), or null. A GEMM of a single sliver of rows reads each element once, so packing it would
-  // only add a copy.
+  // rows), or null. A GEMM of few slivers of rows reads each element a few times only, so packing
+  // it would mostly add a copy.
   virtual const float* in_place(int64_t* row_stride) const {
     (void)row_stride;
     return nullptr;
@@ -99,7 +99,8 @@ void gemm(int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, const Ge
 
 // out[M x N] = x[M x K] * w[N x K]^T + bias[N] (a linear layer; x rows at x + m*ldx, w rows at
 // w + n*ldw, out rows at out + m*ldo). Picks GEMV for M <= 4, else the GEMM orientation that packs
-// less (w transposed into panels, or x transposed and the product transposed back).
+// less (w transposed into panels, or x transposed and the product transposed back). For GEMV,
+// `threads` is only a cap: it takes a thread per 256 KB of w (callers pass the thread setting).
 void gemm_nt(int64_t M, int64_t N, int64_t K, const float* x, int64_t ldx, const float* w, int64_t ldw,
              const float* bias, float* out, int64_t ldo, int threads);
 

@@ -88,9 +88,11 @@ void batched_mm(const Tensor& a_in, const Tensor& b, Tensor& out) {
          od + i * n * p, p, 1);
     }
   } else {
+    // GEMV-shaped products (few rows, or one column) size their threads by memory themselves.
+    const int item_threads = n <= 4 || p == 1 ? max_threads : ops::threads_for(flops, max_threads);
     for (int64_t i = 0; i < count; ++i) {
       mm(n, p, k, ad + ao[static_cast<size_t>(i)], lda, Mat{bd + bo[static_cast<size_t>(i)], bm.rs, bm.cs},
-         od + i * n * p, p, ops::threads_for(flops, max_threads));
+         od + i * n * p, p, item_threads);
     }
   }
 }
@@ -135,7 +137,10 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   const Tensor x = input.contiguous();
   const Tensor w = weight.contiguous();
   const Tensor b = bias.defined() ? bias.contiguous() : Tensor();
-  const int threads = ops::threads_for(2.0 * static_cast<double>(M) * out_features * in_features, get_num_threads());
+  // GEMV (M <= 4) sizes its threads by memory itself; the GEMM by FLOPs.
+  const int threads = M <= 4 ? get_num_threads()
+                             : ops::threads_for(2.0 * static_cast<double>(M) * out_features * in_features,
+                                                get_num_threads());
   // A 0-feature input has no data to point at; K == 0 makes the product the bias (or zeros).
   const float* xp = in_features > 0 ? x.data_ptr<float>() : nullptr;
   const float* wp = in_features > 0 ? w.data_ptr<float>() : nullptr;

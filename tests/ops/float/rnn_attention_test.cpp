@@ -14,7 +14,11 @@ namespace {
 
 std::vector<Tensor> params_of(const test::GoldenCase& c, int count) {
   std::vector<Tensor> p;
-  for (int k = 0; k < count; ++k) p.push_back(c.get("p" + std::to_string(k)));
+  for (int k = 0; k < count; ++k) {
+    std::string key = "p";  // built in two steps: GCC 12's -Wrestrict misfires on "p" + to_string(k)
+    key += std::to_string(k);
+    p.push_back(c.get(key));
+  }
   return p;
 }
 
