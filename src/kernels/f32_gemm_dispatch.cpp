@@ -1,4 +1,4 @@
-// f32_gemm_dispatch.cpp: picks the best usable variant of each float32 GEMM / GEMV / depthwise family.
+// f32_gemm_dispatch.cpp: picks the best usable variant of each float32 GEMM / GEMV / depthwise / packing family.
 #include <vector>
 
 #include "kernels/f32_gemm_kernels.h"

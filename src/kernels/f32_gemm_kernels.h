@@ -1,4 +1,4 @@
-// f32_gemm_kernels.h: the float32 compute microkernels (GEMM, GEMV, depthwise convolution) and their dispatch.
+// f32_gemm_kernels.h: the float32 compute microkernels (GEMM, GEMV, depthwise convolution, panel packing) and their dispatch.
 //
 // Plain functions over raw pointers (docs/naming.md): they never allocate, thread or validate user
 // input. Strides count floats, not bytes. Variants agree with the __scalar one to float rounding,

@@ -1,4 +1,4 @@
-// f32-gemm-scalar.cpp: portable float32 GEMM / GEMV / depthwise kernels, the specification of their families.
+// f32-gemm-scalar.cpp: portable float32 GEMM / GEMV / depthwise / packing kernels, the specification of their families.
 #include <cassert>
 #include <cstddef>
 

@@ -1,4 +1,4 @@
-// f32-gemm-avx2.cpp: AVX2 + FMA float32 GEMM (6x16 tile), GEMV and depthwise-row kernels.
+// f32-gemm-avx2.cpp: AVX2 + FMA float32 GEMM (6x16 tile), GEMV, depthwise, packing and padding kernels.
 #if defined(OCTET_ARCH_X86)
 
 #include <immintrin.h>

@@ -1,4 +1,4 @@
-// f32-gemm-avx512.cpp: AVX-512 float32 GEMM (14x32 tile), GEMV and depthwise-row kernels with explicit FMA.
+// f32-gemm-avx512.cpp: AVX-512 float32 GEMM (14x32 tile), GEMV, depthwise, packing and padding kernels with explicit FMA.
 #if defined(OCTET_ARCH_X86)
 
 // GCC 12 flags the intrinsics' own _mm512_undefined_*() placeholders as maybe-uninitialized (GCC
