@@ -32,29 +32,7 @@ int main(int argc, char** argv) {
     std::printf("MobileNetV2 (width_mult %g, %lld classes) from %s\n", model->options().width_mult,
                 static_cast<long long>(model->options().num_classes), files.weights.c_str());
 
-    Tensor input, expected;
-    if (!files.io.empty()) {
-      const io::SafetensorsFile io_file = io::load_safetensors(files.io);
-      input = io_file.tensors.at("input");
-      expected = io_file.tensors.at("output");
-    } else {
-      Generator gen(/*seed=*/0);
-      input = randn({1, 3, 224, 224}, gen);
-    }
-
-    const Tensor logits = model->forward(input);
-    const Tensor probs = F::softmax(logits, 1);
-    for (int64_t n = 0; n < probs.shape()[0]; ++n) {
-      std::printf("image %lld top-5:", static_cast<long long>(n));
-      for (const auto& [cls, p] : examples::topk(probs[n], 5)) std::printf("  %lld (%.3f)", static_cast<long long>(cls), p);
-      std::printf("\n");
-    }
-    if (expected.defined()) {
-      std::printf("max relative difference to PyTorch: %.3g\n", examples::max_relative_difference(logits, expected));
-    }
-    const double ms = examples::median_ms([&] { model->forward(input); }, /*repeats=*/10);
-    std::printf("forward latency: %.2f ms (median of 10, input %s, %d threads)\n", ms,
-                shape_to_string(input.shape()).c_str(), get_num_threads());
+    examples::report_classifier(*model, files);
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "mobilenet_v2: %s\n", e.what());

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -17,6 +18,9 @@
 #include <vector>
 
 #include "octet/error.h"
+#include "octet/engine.h"
+#include "octet/functional/activation.h"
+#include "octet/generator.h"
 #include "octet/io/safetensors.h"
 #include "octet/tensor.h"
 
@@ -106,6 +110,34 @@ double median_ms(Fn&& fn, int repeats) {
   }
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+// Runs an image classifier on the stored input (or a random 1x3x224x224 image), prints the top-5
+// classes per image, the difference to PyTorch's stored output and the median forward latency.
+template <typename Model>
+void report_classifier(Model& model, const ModelFiles& files) {
+  Tensor input, expected;
+  if (!files.io.empty()) {
+    const io::SafetensorsFile io_file = io::load_safetensors(files.io);
+    input = io_file.tensors.at("input");
+    expected = io_file.tensors.at("output");
+  } else {
+    Generator gen(/*seed=*/0);
+    input = randn({1, 3, 224, 224}, gen);
+  }
+  const Tensor logits = model.forward(input);
+  const Tensor probs = functional::softmax(logits, 1);
+  for (int64_t n = 0; n < probs.shape()[0]; ++n) {
+    std::printf("image %lld top-5:", static_cast<long long>(n));
+    for (const auto& [cls, p] : topk(probs[n], 5)) std::printf("  %lld (%.3f)", static_cast<long long>(cls), p);
+    std::printf("\n");
+  }
+  if (expected.defined()) {
+    std::printf("max relative difference to PyTorch: %.3g\n", max_relative_difference(logits, expected));
+  }
+  const double ms = median_ms([&] { model.forward(input); }, /*repeats=*/10);
+  std::printf("forward latency: %.2f ms (median of 10, input %s, %d threads)\n", ms,
+              shape_to_string(input.shape()).c_str(), get_num_threads());
 }
 
 }  // namespace octet::examples
