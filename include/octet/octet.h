@@ -13,6 +13,7 @@
 #include "octet/cpu_features.h"
 #include "octet/engine.h"
 #include "octet/functional.h"
+#include "octet/quantized.h"
 #include "octet/io/numpy.h"
 #include "octet/io/safetensors.h"
 #include "octet/nn/nn.h"
