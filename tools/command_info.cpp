@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "commands.h"
+#include "kernels/kernel_inventory.h"
 #include "kernels/quantize_kernels.h"
 #include "octet/cpu_features.h"
 #include "octet/engine.h"
@@ -65,25 +66,14 @@ Info gather() {
   info.best_isa = best_isa();
   for (Isa isa : kIsas) info.isas.push_back({isa, isa_usable(isa), isa_rejection_reason(isa)});
   info.quantize_isa = kernels::quantize_kernels().isa;
-  // compiled_kernels() lists each family best ISA first, and dispatch takes the best usable
-  // variant, so the first usable one of a family is the selected one.
-  std::vector<std::string> families_done;
-  for (const kernels::KernelInfo& k : kernels::compiled_kernels()) {
+  // Every integer kernel family, with what its dispatch selects under the current cap.
+  for (const kernels::InventoryRow& k : kernels::kernel_inventory()) {
     KernelRow row;
-    row.name = std::string(k.name);
-    const auto sep = k.name.find("__");
-    row.family = std::string(k.name.substr(0, sep));
+    row.name = k.name;
+    row.family = k.family;
     row.isa = k.isa;
-    row.usable = isa_usable(k.isa);
-    row.selected = false;
-    if (row.usable) {
-      bool done = false;
-      for (const auto& f : families_done) done = done || f == row.family;
-      if (!done) {
-        row.selected = true;
-        families_done.push_back(row.family);
-      }
-    }
+    row.usable = k.usable;
+    row.selected = k.selected;
     info.kernels.push_back(std::move(row));
   }
   info.default_engine = default_engine();

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "kernels/kernel_inventory.h"
+#include "kernels/qgemm_kernels.h"
 #include "kernels/quantize_kernels.h"
 #include "octet/cpu_features.h"
 #include "octet/engine.h"
@@ -139,11 +141,14 @@ TEST(Cli, InfoJsonMatchesTheLibrary) {
     EXPECT_EQ(level["reason"].get<std::string>().empty(), level["usable"].get<bool>());
   }
   const auto& kernels_json = j["kernels"];
-  ASSERT_EQ(kernels_json.size(), kernels::compiled_kernels().size());
+  const std::vector<kernels::InventoryRow> inventory = kernels::kernel_inventory();
+  ASSERT_EQ(kernels_json.size(), inventory.size());
+  ASSERT_GT(inventory.size(), kernels::compiled_kernels().size()) << "the integer families are listed too";
   std::vector<std::string> selected_families;
   for (size_t i = 0; i < kernels_json.size(); ++i) {
-    EXPECT_EQ(kernels_json[i]["name"], kernels::compiled_kernels()[i].name);
-    EXPECT_EQ(kernels_json[i]["isa"], isa_name(kernels::compiled_kernels()[i].isa));
+    EXPECT_EQ(kernels_json[i]["name"], inventory[i].name);
+    EXPECT_EQ(kernels_json[i]["isa"], isa_name(inventory[i].isa));
+    EXPECT_EQ(kernels_json[i]["selected"], inventory[i].selected) << inventory[i].name;
     if (kernels_json[i]["selected"].get<bool>()) {
       EXPECT_TRUE(kernels_json[i]["usable"].get<bool>());
       const std::string family = kernels_json[i]["family"];
@@ -152,6 +157,12 @@ TEST(Cli, InfoJsonMatchesTheLibrary) {
       selected_families.push_back(family);
     }
   }
+  // The GEMM the operators use is the one marked.
+  const std::string gemm = std::string(kernels::qgemm_kernels().exact.name);
+  EXPECT_NE(std::find(selected_families.begin(), selected_families.end(), "qu8_qs8w_gemm"), selected_families.end());
+  bool gemm_marked = false;
+  for (const auto& k : kernels_json) gemm_marked = gemm_marked || (k["name"] == gemm && k["selected"].get<bool>());
+  EXPECT_TRUE(gemm_marked) << gemm;
   EXPECT_EQ(j["engine"]["default"], engine_name(default_engine()));
   EXPECT_EQ(j["engine"]["current"], engine_name(default_engine()));
   std::vector<std::string> engines;
