@@ -35,7 +35,8 @@
 //
 // Kernels whose name starts with qu7 require every activation byte to be <= 127: AVX2's vpmaddubsw
 // adds two u8*s8 products into a saturating int16, and 2*127*128 = 32512 still fits while 2*255*128
-// does not. The operator checks the bound (qgemm_max_u8) and otherwise takes the qu8 kernel of the
+// does not. The operator checks the bound (the largest byte qgemm_pack_activations or
+// qgemm_scan_activations returns) and otherwise takes the qu8 kernel of the
 // same layout, which is exact for every byte (vpmaddwd on widened int16, or VNNI's vpdpbusd, which
 // has no int16 stage).
 #pragma once

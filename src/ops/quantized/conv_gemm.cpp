@@ -43,8 +43,20 @@ bool is_pointwise(const QConvGeom& g) {
 // n bytes, inlined for the short runs of layers with few channels (a libc call per 3..16 bytes
 // costs more than the copy): overlapping fixed-size moves, which the compiler emits as plain loads.
 inline void copy_bytes(uint8_t* dst, const uint8_t* src, size_t n) {
-  if (n >= 16) {
+  if (n > 64) {
     std::memcpy(dst, src, n);
+  } else if (n >= 32) {  // the 7x7 stem's 21-byte and the 3x3 layers' 48..64-byte runs: no libc call
+    uint8_t a[32], b[32];
+    std::memcpy(a, src, 32);
+    std::memcpy(b, src + n - 32, 32);
+    std::memcpy(dst, a, 32);
+    std::memcpy(dst + n - 32, b, 32);
+  } else if (n >= 16) {
+    uint8_t a[16], b[16];
+    std::memcpy(a, src, 16);
+    std::memcpy(b, src + n - 16, 16);
+    std::memcpy(dst, a, 16);
+    std::memcpy(dst + n - 16, b, 16);
   } else if (n >= 8) {
     uint64_t a, b;
     std::memcpy(&a, src, 8);
@@ -123,6 +135,60 @@ void im2col(const QConvGeom& g, const uint8_t* x, uint8_t pad_byte, uint8_t flip
           ++n;
         }
       }
+    }
+  }
+}
+
+// The common 2-D case of im2col above (no depth, one group, no width dilation: the stems and
+// ResNet's dense 3x3 layers): rows are walked one output row segment at a time, with the KH input
+// row pointers found once per segment rather than per pixel, and each interior pixel is KH runs
+// of KW * C contiguous bytes. Same bytes as im2col().
+void im2col_2d(const QConvGeom& g, const uint8_t* x, uint8_t pad_byte, uint8_t flip, int64_t r0, int64_t m,
+               uint8_t* dst, int64_t ld, int64_t kp) {
+  const int64_t C = g.in_channels, IH = g.in[1], IW = g.in[2], OH = g.out[1], OW = g.out[2];
+  const int64_t KH = g.kernel[1], KW = g.kernel[2], sh = g.stride[1], sw = g.stride[2], ph = g.pad[1];
+  const int64_t pw = g.pad[2], dh = g.dilation[1];
+  const int64_t K = KH * KW * C, run = KW * C;
+  constexpr int64_t kMaxKh = 16;
+  const uint8_t* src[kMaxKh];
+  int64_t r = r0;
+  uint8_t* row = dst;
+  while (r < r0 + m) {
+    const int64_t n = r / (OH * OW), oh = r / OW % OH;
+    int64_t ow = r % OW;
+    const int64_t seg_end = std::min(r0 + m, r + (OW - ow));  // this output row's pixels in the range
+    const uint8_t* image = x + n * IH * IW * C;
+    for (int64_t kh = 0; kh < KH; ++kh) {
+      const int64_t ih = oh * sh - ph + kh * dh;
+      src[kh] = ih >= 0 && ih < IH ? image + ih * IW * C : nullptr;
+    }
+    for (; r < seg_end; ++r, ++ow, row += ld) {
+      const int64_t iw0 = ow * sw - pw;
+      uint8_t* out = row;
+      if (iw0 >= 0 && iw0 + KW <= IW) {
+        for (int64_t kh = 0; kh < KH; ++kh, out += run) {
+          if (src[kh] != nullptr) {
+            copy_bytes(out, src[kh] + iw0 * C, static_cast<size_t>(run));
+          } else {
+            std::memset(out, pad_byte, static_cast<size_t>(run));
+          }
+        }
+      } else {
+        for (int64_t kh = 0; kh < KH; ++kh) {
+          for (int64_t kw = 0; kw < KW; ++kw, out += C) {
+            const int64_t iw = iw0 + kw;
+            if (src[kh] != nullptr && iw >= 0 && iw < IW) {
+              copy_bytes(out, src[kh] + iw * C, static_cast<size_t>(C));
+            } else {
+              std::memset(out, pad_byte, static_cast<size_t>(C));
+            }
+          }
+        }
+      }
+      if (flip != 0) {
+        for (int64_t i = 0; i < K; ++i) row[i] = static_cast<uint8_t>(row[i] ^ flip);
+      }
+      for (int64_t i = K; i < kp; ++i) row[i] = 0;
     }
   }
 }
@@ -215,6 +281,8 @@ void conv_gemm(const ConvPackedParams::Impl& p, const QConvGeom& g, const uint8_
   const bool padded = g.pad[0] != 0 || g.pad[1] != 0 || g.pad[2] != 0;
   const int max_byte = std::max(scan_input(), padded ? static_cast<int>(za_off) : 0);
   const int64_t kp = (K + 3) / 4 * 4;
+  const bool fast_2d = g.kernel[0] == 1 && g.in[0] == 1 && g.out[0] == 1 && g.groups == 1 && g.dilation[2] == 1 &&
+                       g.kernel[1] <= 16;
   const int64_t chunk = std::clamp<int64_t>(kIm2colBytes / std::max<int64_t>(kp, 1), 16, 4096);
   const int64_t chunks = (M + chunk - 1) / chunk;
   const int64_t macs = M * g.out_channels * K;
@@ -223,7 +291,11 @@ void conv_gemm(const ConvPackedParams::Impl& p, const QConvGeom& g, const uint8_
     const int64_t r0 = c * chunk, m = std::min(chunk, M - r0);
     uint8_t* a = im2col_scratch(static_cast<size_t>(m * kp));
     for (int64_t grp = 0; grp < g.groups; ++grp) {
-      im2col(g, x, pad_byte, flip, grp, r0, m, a, kp, kp);
+      if (fast_2d) {
+        im2col_2d(g, x, pad_byte, flip, r0, m, a, kp, kp);
+      } else {
+        im2col(g, x, pad_byte, flip, grp, r0, m, a, kp, kp);
+      }
       int32_t* sums = nullptr;
       if (!p.gemm[static_cast<size_t>(grp)]->symmetric()) {
         sums = row_sum_scratch(static_cast<size_t>(m));

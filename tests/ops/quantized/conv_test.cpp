@@ -145,6 +145,56 @@ TEST_P(QConvTest, Depthwise) {
   check(p, gen_);
 }
 
+// Rows of at least 16 output pixels at stride 1: under the AVX2 cap these take the row-pair kernel
+// (kernels/qdwconv_kernels.h), so its pairing, padding columns, cache of paired rows, odd and even
+// kernel widths, height dilation, channel multipliers, qint8 and saturating values are all checked.
+TEST_P(QConvTest, DepthwiseWideRows) {
+  for (int64_t c : {1, 7, 19, 32, 40, 144}) {
+    ConvProblem p = conv2d(c, c, {5, 18}, {3, 3});
+    p.groups = c;
+    p.padding = {1, 1};
+    p.a_zp = 128;
+    p.per_channel = true;
+    p.w_zps = {0, 1, -1, 127};
+    p.batch = 2;
+    check(p, gen_);
+    if (HasFatalFailure()) return;
+  }
+  struct Shape2 {
+    int64_t kh, kw, ph, pw, dh;
+  };
+  for (const Shape2& k : {Shape2{5, 5, 2, 2, 1}, Shape2{2, 4, 0, 3, 1}, Shape2{1, 1, 0, 0, 1}, Shape2{3, 2, 1, 1, 2},
+                          Shape2{1, 7, 0, 3, 1}}) {
+    ConvProblem p = conv2d(9, 18, {7, 20}, {k.kh, k.kw});
+    p.groups = 9;  // channel multiplier 2
+    p.padding = {k.ph, k.pw};
+    p.dilation = {k.dh, 1};
+    p.a_zp = 200;
+    check(p, gen_);
+    if (HasFatalFailure()) return;
+  }
+  for (Fill fill : {Fill::Saturating, Fill::Extreme}) {
+    for (int64_t za : {0, 255}) {
+      ConvProblem p = conv2d(16, 16, {4, 17}, {3, 3});
+      p.groups = 16;
+      p.fill = fill;
+      p.padding = {1, 1};
+      p.a_zp = za;
+      p.w_zps = {127};
+      p.out_factor = 0.3;
+      check(p, gen_);
+      if (HasFatalFailure()) return;
+    }
+  }
+  ConvProblem p = conv2d(24, 24, {6, 19}, {3, 3});
+  p.groups = 24;
+  p.padding = {1, 1};
+  p.act = kQInt8;
+  p.a_zp = -5;
+  p.relu = true;
+  check(p, gen_);
+}
+
 TEST_P(QConvTest, Pointwise) {
   ConvProblem p = conv2d(13, 11, {7, 9}, {1, 1});  // the input rows are the GEMM's A
   p.a_zp = 77;
@@ -162,6 +212,50 @@ TEST_P(QConvTest, Pointwise) {
   p.padding = {1, 1};  // padded 1x1: the border is all zero point
   p.a_zp = 250;
   check(p, gen_);
+  // K % 4 == 0 quint8: the input rows go to the GEMM as they are (no packing copy), with full-range
+  // bytes and with bytes <= 127 (the 7-bit kernel), per-tensor and per-channel zero points (row
+  // sums scanned in place), one and two groups; qint8 still packs (flipped) rows.
+  for (Fill fill : {Fill::Random, Fill::Low7}) {
+    for (int64_t groups : {1, 2}) {
+      p = conv2d(16, 24, {5, 7}, {1, 1});
+      p.fill = fill;
+      p.groups = groups;
+      p.a_zp = fill == Fill::Low7 ? 100 : 200;
+      p.batch = 2;
+      check(p, gen_);
+      if (HasFatalFailure()) return;
+      p.per_channel = true;
+      p.w_zps = {0, 5, -7};
+      check(p, gen_);
+      if (HasFatalFailure()) return;
+      p.act = kQInt8;
+      p.a_zp = fill == Fill::Low7 ? -100 : 17;
+      check(p, gen_);
+      if (HasFatalFailure()) return;
+    }
+  }
+}
+
+// im2col rows written in the driver's packed format: K % 4 == 1, 2, 3 and 0 (the zero pad), bytes
+// <= 127 with a zero point <= 127 (the 7-bit kernel takes the whole input) and full range, qint8.
+TEST_P(QConvTest, Im2colPackedRows) {
+  for (int64_t cin : {3, 1, 2, 4}) {
+    for (Fill fill : {Fill::Low7, Fill::Random}) {
+      ConvProblem p = conv2d(cin, 10, {9, 8}, {3, 3});
+      p.stride = {2, 1};
+      p.padding = {1, 1};
+      p.fill = fill;
+      p.a_zp = 90;
+      p.per_channel = true;
+      p.w_zps = {0, 2};
+      check(p, gen_);
+      if (HasFatalFailure()) return;
+      p.act = kQInt8;
+      p.a_zp = fill == Fill::Low7 ? -110 : 3;
+      check(p, gen_);
+      if (HasFatalFailure()) return;
+    }
+  }
 }
 
 TEST_P(QConvTest, SaturatingAndExtremeValues) {

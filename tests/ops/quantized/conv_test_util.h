@@ -40,6 +40,8 @@ enum class Fill {
   Random,      // uniform over each dtype
   Extreme,     // each value its dtype's min or max: the largest products, both signs
   Saturating,  // activations at their max, weights at -128: 255 x -128 everywhere
+  Low7,        // activations in the 128 lowest values of their dtype (offset bytes <= 127: the
+               // 7-bit GEMM kernels), weights uniform
 };
 
 inline int32_t wrap32(int64_t v) { return static_cast<int32_t>(static_cast<uint32_t>(static_cast<uint64_t>(v))); }
@@ -105,6 +107,7 @@ inline int64_t draw(Generator& g, int64_t lo, int64_t hi, Fill fill, bool is_wei
     case Fill::Random: return g.randint(lo, hi + 1);
     case Fill::Extreme: return g.randint(0, 2) == 0 ? lo : hi;
     case Fill::Saturating: return is_weight ? lo : hi;
+    case Fill::Low7: return is_weight ? g.randint(lo, hi + 1) : g.randint(lo, lo + 128);
   }
   return 0;
 }
