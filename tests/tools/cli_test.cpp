@@ -141,7 +141,16 @@ TEST(Cli, InfoJsonMatchesTheLibrary) {
     EXPECT_EQ(level["reason"].get<std::string>().empty(), level["usable"].get<bool>());
   }
   const auto& kernels_json = j["kernels"];
+  // The CLI runs without OCTET_MAX_ISA (run_cli unsets it), so compare with this process uncapped.
+  const Isa saved_cap = max_isa();
+#if defined(OCTET_ARCH_X86)
+  set_max_isa(Isa::Amx);
+#else
+  set_max_isa(Isa::NeonI8mm);
+#endif
   const std::vector<kernels::InventoryRow> inventory = kernels::kernel_inventory();
+  const std::string gemm = std::string(kernels::qgemm_kernels().exact.name);
+  set_max_isa(saved_cap);
   ASSERT_EQ(kernels_json.size(), inventory.size());
   ASSERT_GT(inventory.size(), kernels::compiled_kernels().size()) << "the integer families are listed too";
   std::vector<std::string> selected_families;
@@ -158,7 +167,6 @@ TEST(Cli, InfoJsonMatchesTheLibrary) {
     }
   }
   // The GEMM the operators use is the one marked.
-  const std::string gemm = std::string(kernels::qgemm_kernels().exact.name);
   EXPECT_NE(std::find(selected_families.begin(), selected_families.end(), "qu8_qs8w_gemm"), selected_families.end());
   bool gemm_marked = false;
   for (const auto& k : kernels_json) gemm_marked = gemm_marked || (k["name"] == gemm && k["selected"].get<bool>());
