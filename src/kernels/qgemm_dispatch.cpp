@@ -10,13 +10,12 @@
 #include <vector>
 
 #include "core/verbose.h"
+#include "kernels/level_dispatch.h"
 #include "kernels/qgemm_kernels.h"
 #include "octet/error.h"
 
 namespace octet::kernels {
 namespace {
-
-constexpr size_t kNumLevels = static_cast<size_t>(Isa::NeonI8mm) + 1;
 
 std::string rejection_line(const QGemmKernel& k, const std::string& why) {
   std::ostringstream os;
@@ -105,7 +104,7 @@ QGemmKernels from_index(PickIndex pick) {
 
 // The pick depends only on the cap (the hardware never changes), so it is cached per cap value;
 // 0 means not yet picked, else exact + 1 in the low 16 bits and fast7 + 1 above them.
-std::array<std::atomic<uint32_t>, kNumLevels> g_pick_by_cap{};
+std::array<std::atomic<uint32_t>, kNumIsaLevels> g_pick_by_cap{};
 
 uint32_t encode(PickIndex p) {
   return static_cast<uint32_t>(p.exact + 1) | (static_cast<uint32_t>(p.fast7 + 1) << 16);
@@ -147,12 +146,12 @@ QGemmKernels qgemm_pick(std::vector<std::string>* log) { return from_index(pick_
 
 QGemmKernels qgemm_kernels() {
   const Isa cap = max_isa();
-  const auto slot = static_cast<size_t>(cap);
-  uint32_t code = slot < kNumLevels ? g_pick_by_cap[slot].load(std::memory_order_acquire) : 0;
+  const size_t slot = isa_level_index(cap);
+  uint32_t code = slot < kNumIsaLevels ? g_pick_by_cap[slot].load(std::memory_order_acquire) : 0;
   if (code == 0) {
     code = encode(pick_index(nullptr));
     // A cap changed by another thread mid-pick would file this pick under the wrong key: skip the cache.
-    if (slot < kNumLevels && max_isa() == cap) g_pick_by_cap[slot].store(code, std::memory_order_release);
+    if (slot < kNumIsaLevels && max_isa() == cap) g_pick_by_cap[slot].store(code, std::memory_order_release);
   }
   const PickIndex pick = decode(code);
   if (verbose_enabled()) log_pick_once(pick);

@@ -18,37 +18,14 @@ namespace {
 using test::qconv::ConvData;
 using test::qconv::ConvProblem;
 using test::qconv::Fill;
-using test::qconv::SavedSettings;
 
-// Runs pr under the current ISA cap for 1, 2 and 3 threads.
-void check(const ConvProblem& pr, Generator& g) {
-  const ConvData d = test::qconv::make_conv(pr, g);
-  for (int threads : {1, 2, 3}) {
-    set_num_threads(threads);
-    test::qconv::expect_exact(test::qconv::run_conv(pr, d, d.x), pr, d);
-    if (::testing::Test::HasFatalFailure()) return;
-  }
-}
+using test::qconv::check_threads;
 
 ConvProblem conv2d(int64_t cin, int64_t cout, Shape in, Shape k) {
-  ConvProblem p;
-  p.in_channels = cin;
-  p.out_channels = cout;
-  p.in = std::move(in);
-  p.kernel = std::move(k);
-  return p;
+  return test::qconv::problem2d(cin, cout, std::move(in), std::move(k), /*transposed=*/false);
 }
 
-class QConvTest : public ::testing::TestWithParam<Isa> {
- protected:
-  void SetUp() override {
-    if (!isa_usable(GetParam())) GTEST_SKIP() << isa_name(GetParam()) << ": " << isa_rejection_reason(GetParam());
-    gen_.manual_seed(test::test_seed(0x51c0));
-    set_max_isa(GetParam());
-  }
-  SavedSettings saved_;
-  Generator gen_;
-};
+class QConvTest : public test::qconv::IsaFixture<0x51c0> {};
 
 TEST_P(QConvTest, Conv2dStridePaddingDilation) {
   for (int64_t s : {1, 2, 3}) {
@@ -60,7 +37,7 @@ TEST_P(QConvTest, Conv2dStridePaddingDilation) {
         p.dilation = {dil, dil};
         p.a_zp = 3;
         p.batch = 2;
-        check(p, gen_);
+        check_threads(p, gen_);
         if (HasFatalFailure()) return;
       }
     }
@@ -71,7 +48,7 @@ TEST_P(QConvTest, Conv2dStridePaddingDilation) {
   p.padding = {1, 2};
   p.dilation = {1, 2};
   p.a_zp = 128;
-  check(p, gen_);
+  check_threads(p, gen_);
 }
 
 TEST_P(QConvTest, ZeroPoints) {
@@ -82,7 +59,7 @@ TEST_P(QConvTest, ZeroPoints) {
       p.a_zp = za;
       p.w_zps = {zw};
       p.out_zp = (za * 7) % 256;
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
     }
     // Per-channel weights with nonzero zero points.
@@ -91,7 +68,7 @@ TEST_P(QConvTest, ZeroPoints) {
     p.a_zp = za;
     p.per_channel = true;
     p.w_zps = {0, -3, 127, -128, 5};
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
 }
@@ -105,7 +82,7 @@ TEST_P(QConvTest, Groups) {
     p.a_zp = 17;
     p.per_channel = true;
     p.w_zps = {1, 0, -2};
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
 }
@@ -121,7 +98,7 @@ TEST_P(QConvTest, Depthwise) {
       p.per_channel = true;
       p.w_zps = {0, 1, -1, 127};
       p.batch = 2;
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
     }
   }
@@ -129,20 +106,20 @@ TEST_P(QConvTest, Depthwise) {
   ConvProblem p = conv2d(17, 17, {12, 12}, {5, 5});
   p.groups = 17;
   p.dilation = {2, 1};
-  check(p, gen_);
+  check_threads(p, gen_);
   p = conv2d(9, 18, {7, 8}, {3, 3});
   p.groups = 9;
   p.padding = {1, 1};
   p.a_zp = 200;
-  check(p, gen_);
+  check_threads(p, gen_);
   p = conv2d(5, 15, {6, 6}, {3, 3});
   p.groups = 5;
   p.stride = {2, 2};
   p.padding = {2, 0};
-  check(p, gen_);
+  check_threads(p, gen_);
   p = conv2d(1, 8, {9, 9}, {3, 3});
   p.a_zp = 9;
-  check(p, gen_);
+  check_threads(p, gen_);
 }
 
 // Rows of at least 16 output pixels at stride 1: under the AVX2 cap these take the row-pair kernel
@@ -157,7 +134,7 @@ TEST_P(QConvTest, DepthwiseWideRows) {
     p.per_channel = true;
     p.w_zps = {0, 1, -1, 127};
     p.batch = 2;
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
   struct Shape2 {
@@ -170,7 +147,7 @@ TEST_P(QConvTest, DepthwiseWideRows) {
     p.padding = {k.ph, k.pw};
     p.dilation = {k.dh, 1};
     p.a_zp = 200;
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
   for (Fill fill : {Fill::Saturating, Fill::Extreme}) {
@@ -182,7 +159,7 @@ TEST_P(QConvTest, DepthwiseWideRows) {
       p.a_zp = za;
       p.w_zps = {127};
       p.out_factor = 0.3;
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
     }
   }
@@ -192,26 +169,26 @@ TEST_P(QConvTest, DepthwiseWideRows) {
   p.act = kQInt8;
   p.a_zp = -5;
   p.relu = true;
-  check(p, gen_);
+  check_threads(p, gen_);
 }
 
 TEST_P(QConvTest, Pointwise) {
   ConvProblem p = conv2d(13, 11, {7, 9}, {1, 1});  // the input rows are the GEMM's A
   p.a_zp = 77;
   p.batch = 3;
-  check(p, gen_);
+  check_threads(p, gen_);
   p.groups = 1;
   p.stride = {2, 2};  // strided: through im2col
-  check(p, gen_);
+  check_threads(p, gen_);
   p = conv2d(12, 8, {5, 5}, {1, 1});
   p.groups = 4;
   p.per_channel = true;
   p.w_zps = {3, -4};
-  check(p, gen_);
+  check_threads(p, gen_);
   p = conv2d(8, 16, {4, 4}, {1, 1});
   p.padding = {1, 1};  // padded 1x1: the border is all zero point
   p.a_zp = 250;
-  check(p, gen_);
+  check_threads(p, gen_);
   // K % 4 == 0 quint8: the input rows go to the GEMM as they are (no packing copy), with full-range
   // bytes and with bytes <= 127 (the 7-bit kernel), per-tensor and per-channel zero points (row
   // sums scanned in place), one and two groups; qint8 still packs (flipped) rows.
@@ -222,15 +199,15 @@ TEST_P(QConvTest, Pointwise) {
       p.groups = groups;
       p.a_zp = fill == Fill::Low7 ? 100 : 200;
       p.batch = 2;
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
       p.per_channel = true;
       p.w_zps = {0, 5, -7};
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
       p.act = kQInt8;
       p.a_zp = fill == Fill::Low7 ? -100 : 17;
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
     }
   }
@@ -248,11 +225,11 @@ TEST_P(QConvTest, Im2colPackedRows) {
       p.a_zp = 90;
       p.per_channel = true;
       p.w_zps = {0, 2};
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
       p.act = kQInt8;
       p.a_zp = fill == Fill::Low7 ? -110 : 3;
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
     }
   }
@@ -267,11 +244,11 @@ TEST_P(QConvTest, SaturatingAndExtremeValues) {
       p.a_zp = za;
       p.w_zps = {127};
       p.out_factor = 0.3;  // many outputs clamp at both ends
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
       p.groups = 16;
       p.out_channels = 16;
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
     }
   }
@@ -284,10 +261,10 @@ TEST_P(QConvTest, ReluAndOutputZeroPoints) {
     p.out_zp = zo;
     p.a_zp = 100;
     p.padding = {1, 1};
-    check(p, gen_);
+    check_threads(p, gen_);
     p.groups = 5;
     p.out_channels = 10;
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
 }
@@ -299,15 +276,15 @@ TEST_P(QConvTest, QInt8Activations) {
     p.a_zp = za;
     p.out_zp = -za / 2;
     p.padding = {1, 1};
-    check(p, gen_);
+    check_threads(p, gen_);
     p.relu = true;
     p.groups = 5;
     p.out_channels = 5;
-    check(p, gen_);
+    check_threads(p, gen_);
     p.kernel = {1, 1};
     p.padding = {0, 0};
     p.groups = 1;
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
 }
@@ -325,11 +302,11 @@ TEST_P(QConvTest, Conv1dAndConv3d) {
   p.output_padding = {0};
   p.a_zp = 40;
   p.batch = 2;
-  check(p, gen_);
+  check_threads(p, gen_);
   p.relu = true;
   p.groups = 6;
   p.out_channels = 12;
-  check(p, gen_);
+  check_threads(p, gen_);
 
   ConvProblem q;
   q.spatial = 3;
@@ -344,16 +321,16 @@ TEST_P(QConvTest, Conv1dAndConv3d) {
   q.a_zp = 130;
   q.per_channel = true;
   q.w_zps = {1, 0};
-  check(q, gen_);
+  check_threads(q, gen_);
   q.groups = 2;
   q.relu = true;
-  check(q, gen_);
+  check_threads(q, gen_);
   q.groups = 4;
   q.out_channels = 4;  // depthwise 3-D
   q.kernel = {3, 3, 3};
   q.padding = {1, 1, 1};
   q.dilation = {1, 1, 1};
-  check(q, gen_);
+  check_threads(q, gen_);
 }
 
 TEST_P(QConvTest, BatchesUnbatchedAndNoBias) {
@@ -361,16 +338,16 @@ TEST_P(QConvTest, BatchesUnbatchedAndNoBias) {
   p.batch = 1;
   p.unbatched = true;
   p.padding = {1, 1};
-  check(p, gen_);
+  check_threads(p, gen_);
   p.unbatched = false;
   p.batch = 4;
   p.bias = false;
-  check(p, gen_);
+  check_threads(p, gen_);
   p.groups = 7;
   p.out_channels = 7;
   p.unbatched = true;
   p.batch = 1;
-  check(p, gen_);
+  check_threads(p, gen_);
 }
 
 // A larger layer, so that the threaded paths (im2col chunks per thread, the driver's own split)
@@ -381,28 +358,28 @@ TEST_P(QConvTest, LargerLayers) {
   p.a_zp = 5;
   p.per_channel = true;
   p.w_zps = {0, 2};
-  check(p, gen_);
+  check_threads(p, gen_);
   p = conv2d(48, 48, {40, 40}, {3, 3});
   p.groups = 48;
   p.padding = {1, 1};
   p.stride = {2, 2};
-  check(p, gen_);
+  check_threads(p, gen_);
   p = conv2d(24, 64, {20, 20}, {1, 1});
   p.batch = 2;
-  check(p, gen_);
+  check_threads(p, gen_);
   // Enough im2col chunks (7 of 1365 rows) that each thread takes whole chunks (im2col + GEMM).
   p = conv2d(16, 8, {96, 96}, {3, 3});
   p.padding = {1, 1};
   p.a_zp = 77;
   p.per_channel = true;
   p.w_zps = {0, -1};
-  check(p, gen_);
+  check_threads(p, gen_);
   // A depthwise layer with work for 2 threads.
   p = conv2d(32, 32, {96, 96}, {3, 3});
   p.groups = 32;
   p.padding = {1, 1};
   p.a_zp = 3;
-  check(p, gen_);
+  check_threads(p, gen_);
 }
 
 std::string LevelName(const ::testing::TestParamInfo<Isa>& info) { return std::string(isa_name(info.param)); }

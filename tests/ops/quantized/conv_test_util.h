@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "common/test_util.h"
 #include "octet/octet.h"
 #include "octet/quantized/conv.h"
 
@@ -285,5 +286,40 @@ inline void expect_exact(const Tensor& out, const ConvProblem& pr, const ConvDat
                                      << pr.describe();
   }
 }
+
+// Runs pr under the current ISA cap for 1, 2 and 3 threads, each against the exact reference.
+inline void check_threads(const ConvProblem& pr, Generator& g) {
+  const ConvData d = make_conv(pr, g);
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    expect_exact(run_conv(pr, d, d.x), pr, d);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+// A 2-d problem with the other fields at their defaults.
+inline ConvProblem problem2d(int64_t cin, int64_t cout, Shape in, Shape k, bool transposed = false) {
+  ConvProblem p;
+  p.transposed = transposed;
+  p.in_channels = cin;
+  p.out_channels = cout;
+  p.in = std::move(in);
+  p.kernel = std::move(k);
+  return p;
+}
+
+// A fixture parameterized by ISA level: skips levels this machine cannot run, caps dispatch at the
+// level, seeds gen_ (printing the seed) and restores the cap and thread count afterwards.
+template <uint64_t kSeed>
+class IsaFixture : public ::testing::TestWithParam<Isa> {
+ protected:
+  void SetUp() override {
+    if (!isa_usable(GetParam())) GTEST_SKIP() << isa_name(GetParam()) << ": " << isa_rejection_reason(GetParam());
+    gen_.manual_seed(test_seed(kSeed));
+    set_max_isa(GetParam());
+  }
+  SavedSettings saved_;
+  Generator gen_;
+};
 
 }  // namespace octet::test::qconv

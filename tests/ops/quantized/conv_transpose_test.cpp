@@ -13,37 +13,14 @@ namespace {
 using test::qconv::ConvData;
 using test::qconv::ConvProblem;
 using test::qconv::Fill;
-using test::qconv::SavedSettings;
 
-void check(const ConvProblem& pr, Generator& g) {
-  const ConvData d = test::qconv::make_conv(pr, g);
-  for (int threads : {1, 2, 3}) {
-    set_num_threads(threads);
-    test::qconv::expect_exact(test::qconv::run_conv(pr, d, d.x), pr, d);
-    if (::testing::Test::HasFatalFailure()) return;
-  }
-}
+using test::qconv::check_threads;
 
 ConvProblem transposed2d(int64_t cin, int64_t cout, Shape in, Shape k) {
-  ConvProblem p;
-  p.transposed = true;
-  p.in_channels = cin;
-  p.out_channels = cout;
-  p.in = std::move(in);
-  p.kernel = std::move(k);
-  return p;
+  return test::qconv::problem2d(cin, cout, std::move(in), std::move(k), /*transposed=*/true);
 }
 
-class QConvTransposeTest : public ::testing::TestWithParam<Isa> {
- protected:
-  void SetUp() override {
-    if (!isa_usable(GetParam())) GTEST_SKIP() << isa_name(GetParam()) << ": " << isa_rejection_reason(GetParam());
-    gen_.manual_seed(test::test_seed(0x7c0f));
-    set_max_isa(GetParam());
-  }
-  SavedSettings saved_;
-  Generator gen_;
-};
+class QConvTransposeTest : public test::qconv::IsaFixture<0x7c0f> {};
 
 TEST_P(QConvTransposeTest, StridePaddingOutputPaddingDilation) {
   for (int64_t s : {1, 2, 3}) {
@@ -56,7 +33,7 @@ TEST_P(QConvTransposeTest, StridePaddingOutputPaddingDilation) {
         p.output_padding = {s > 1 ? s - 1 : 0, 0};
         p.a_zp = 7;
         p.batch = 2;
-        check(p, gen_);
+        check_threads(p, gen_);
         if (HasFatalFailure()) return;
       }
     }
@@ -65,7 +42,7 @@ TEST_P(QConvTransposeTest, StridePaddingOutputPaddingDilation) {
   p.stride = {2, 3};
   p.padding = {1, 0};
   p.output_padding = {1, 2};
-  check(p, gen_);
+  check_threads(p, gen_);
 }
 
 TEST_P(QConvTransposeTest, ZeroPointsAndPerChannel) {
@@ -77,7 +54,7 @@ TEST_P(QConvTransposeTest, ZeroPointsAndPerChannel) {
       p.a_zp = za;
       p.w_zps = {zw};
       p.out_zp = 255 - za;
-      check(p, gen_);
+      check_threads(p, gen_);
       if (HasFatalFailure()) return;
     }
     ConvProblem p = transposed2d(4, 6, {4, 4}, {3, 3});
@@ -85,7 +62,7 @@ TEST_P(QConvTransposeTest, ZeroPointsAndPerChannel) {
     p.per_channel = true;  // along axis 1
     p.w_zps = {3, 0, -7};
     p.stride = {2, 2};
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
 }
@@ -98,10 +75,10 @@ TEST_P(QConvTransposeTest, GroupsAndPerChannelAcrossGroups) {
   p.a_zp = 30;
   p.per_channel = true;  // 3 scales along axis 1, shared by the groups' output channels
   p.w_zps = {1, -1, 0};
-  check(p, gen_);
+  check_threads(p, gen_);
   p.groups = 6;  // depthwise-transposed, multiplier 3 ... (C_in = groups)
   p.out_channels = 18;
-  check(p, gen_);
+  check_threads(p, gen_);
 }
 
 TEST_P(QConvTransposeTest, SaturatingQInt8AndNoBias) {
@@ -111,7 +88,7 @@ TEST_P(QConvTransposeTest, SaturatingQInt8AndNoBias) {
     p.stride = {2, 2};
     p.w_zps = {127};
     p.out_factor = 0.3;
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
   for (int64_t za : {-128, 0, 127}) {
@@ -121,7 +98,7 @@ TEST_P(QConvTransposeTest, SaturatingQInt8AndNoBias) {
     p.out_zp = za / 3;
     p.stride = {2, 2};
     p.bias = false;
-    check(p, gen_);
+    check_threads(p, gen_);
     if (HasFatalFailure()) return;
   }
 }
@@ -131,7 +108,7 @@ TEST_P(QConvTransposeTest, LargeOutput) {
   ConvProblem p = transposed2d(2, 3, {64, 64}, {3, 3});
   p.stride = {3, 3};
   p.a_zp = 90;
-  check(p, gen_);
+  check_threads(p, gen_);
 }
 
 TEST_P(QConvTransposeTest, OneAndThreeDims) {
@@ -148,10 +125,10 @@ TEST_P(QConvTransposeTest, OneAndThreeDims) {
   p.output_padding = {2};
   p.a_zp = 60;
   p.batch = 3;
-  check(p, gen_);
+  check_threads(p, gen_);
   p.unbatched = true;
   p.batch = 1;
-  check(p, gen_);
+  check_threads(p, gen_);
 
   ConvProblem q;
   q.transposed = true;
@@ -168,7 +145,7 @@ TEST_P(QConvTransposeTest, OneAndThreeDims) {
   q.groups = 2;
   q.per_channel = true;
   q.w_zps = {2, 0, -2};
-  check(q, gen_);
+  check_threads(q, gen_);
 }
 
 std::string LevelName(const ::testing::TestParamInfo<Isa>& info) { return std::string(isa_name(info.param)); }
