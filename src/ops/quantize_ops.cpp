@@ -10,6 +10,7 @@
 #include "kernels/quantize_kernels.h"
 #include "octet/engine.h"
 #include "octet/quantize.h"
+#include "ops/float_range.h"
 
 namespace octet {
 namespace {
@@ -254,16 +255,9 @@ Tensor quantize_per_tensor_dynamic(const Tensor& x, DType dtype, bool reduce_ran
   const Tensor xf = float_input(x, where);
   if (dtype == kFloat16) return xf.to(kFloat16);
   OCTET_CHECK(xf.numel() > 0, where, "cannot choose qparams for an empty tensor");
-  const float* d = xf.data_ptr<float>();
-  float lo = d[0], hi = d[0];
-  bool finite = true;
-  for (int64_t i = 0; i < xf.numel(); ++i) {
-    finite &= std::isfinite(d[i]);
-    lo = std::min(lo, d[i]);
-    hi = std::max(hi, d[i]);
-  }
-  OCTET_CHECK(finite, where, "the input contains NaN or infinity; its range cannot give qparams");
-  const QParams p = choose_qparams_dynamic(lo, hi, dtype_qmin(dtype), dtype_qmax(dtype), reduce_range);
+  const ops::FloatRange range = ops::float_range(xf.data_ptr<float>(), xf.numel());
+  OCTET_CHECK(range.finite, where, "the input contains NaN or infinity; its range cannot give qparams");
+  const QParams p = choose_qparams_dynamic(range.lo, range.hi, dtype_qmin(dtype), dtype_qmax(dtype), reduce_range);
   return quantize_per_tensor(xf, p.scale, p.zero_point, dtype);
 }
 

@@ -7,6 +7,7 @@
 #include "core/tensor_impl.h"
 #include "octet/qparams.h"
 #include "octet/quantize.h"
+#include "ops/float_range.h"
 #include "ops/quantized/linear_packed.h"
 
 namespace octet::quantized {
@@ -36,49 +37,6 @@ Rows input_rows(const Tensor& x, const LinearPackedParams::Impl& p, const char* 
   return r;
 }
 
-// The min and max of n > 0 floats and whether all are finite, in one vectorized pass: omp simd
-// reductions (minps/maxps lanes) over four quarters of the array at once, so four dependency chains
-// overlap. `v < lo ? v : lo` is minps' own rule. nan_seen sums v - v: 0 for finite v, NaN for NaN
-// or +-inf, and a NaN survives any order of summation.
-struct FloatRange {
-  float lo = 0, hi = 0;
-  bool finite = true;
-};
-FloatRange float_range(const float* d, int64_t n) {
-  const int64_t q = n / 4;
-  const float* d1 = d + q;
-  const float* d2 = d + 2 * q;
-  const float* d3 = d + 3 * q;
-  float lo0 = d[0], lo1 = d[0], lo2 = d[0], lo3 = d[0];
-  float hi0 = d[0], hi1 = d[0], hi2 = d[0], hi3 = d[0];
-  float ns0 = 0, ns1 = 0, ns2 = 0, ns3 = 0;
-#pragma omp simd reduction(min : lo0, lo1, lo2, lo3) reduction(max : hi0, hi1, hi2, hi3) \
-    reduction(+ : ns0, ns1, ns2, ns3)
-  for (int64_t i = 0; i < q; ++i) {
-    const float v0 = d[i], v1 = d1[i], v2 = d2[i], v3 = d3[i];
-    lo0 = v0 < lo0 ? v0 : lo0;
-    lo1 = v1 < lo1 ? v1 : lo1;
-    lo2 = v2 < lo2 ? v2 : lo2;
-    lo3 = v3 < lo3 ? v3 : lo3;
-    hi0 = v0 > hi0 ? v0 : hi0;
-    hi1 = v1 > hi1 ? v1 : hi1;
-    hi2 = v2 > hi2 ? v2 : hi2;
-    hi3 = v3 > hi3 ? v3 : hi3;
-    ns0 += v0 - v0;
-    ns1 += v1 - v1;
-    ns2 += v2 - v2;
-    ns3 += v3 - v3;
-  }
-  float lo = std::min(std::min(lo0, lo1), std::min(lo2, lo3));
-  float hi = std::max(std::max(hi0, hi1), std::max(hi2, hi3));
-  float nan_seen = (ns0 + ns1) + (ns2 + ns3);
-  for (int64_t i = 4 * q; i < n; ++i) {
-    lo = d[i] < lo ? d[i] : lo;
-    hi = d[i] > hi ? d[i] : hi;
-    nan_seen += d[i] - d[i];
-  }
-  return FloatRange{lo, hi, nan_seen == 0.0f};
-}
 
 Tensor linear_static(const Tensor& x_q, const LinearPackedParamsPtr& packed, double out_scale, int64_t out_zero_point,
                      bool relu, const char* where) {
@@ -133,7 +91,7 @@ Tensor linear_dynamic_impl(const Tensor& x, const LinearPackedParamsPtr& packed,
 
   // Activation qparams by the dynamic rule over the whole input (PyTorch's x86 engine: quint8).
   // in_features = 0 leaves nothing to scan: the range [0, 0] (the output is then the bias).
-  const FloatRange range = xf.numel() > 0 ? float_range(xf.data_ptr<float>(), xf.numel()) : FloatRange{};
+  const ops::FloatRange range = xf.numel() > 0 ? ops::float_range(xf.data_ptr<float>(), xf.numel()) : ops::FloatRange{};
   OCTET_CHECK(range.finite, where, "the input contains NaN or infinity; its range cannot give quantization parameters");
   const float lo = range.lo, hi = range.hi;
   const QParams qp = choose_qparams_dynamic(lo, hi, dtype_qmin(kQUInt8), dtype_qmax(kQUInt8), reduce_range);
