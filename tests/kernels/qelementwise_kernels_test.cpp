@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/fp_environment.h"
 #include "common/test_util.h"
 #include "kernels/qelementwise_kernels.h"
 #include "kernels/qelementwise_tester.h"
@@ -26,6 +27,10 @@
 
 namespace octet::kernels {
 namespace {
+
+using ::octet::test::FpEnvironment;
+using ::octet::test::fp_environments;
+using ::octet::test::ScopedFpEnvironment;
 
 using test::ByteInputs;
 using test::LutTester;
@@ -378,45 +383,10 @@ void check_random_params(const char* name, ClampFn<T> fn, ClampFn<T> scalar, uin
 // The scalar kernels round in the current mode (nearbyint, the float conversion of the exact double
 // fma, float adds and multiplies), so every variant must too. Flush-to-zero and denormals-are-zero
 // run with the grids' normal scales, whose intermediate values are never denormal.
-struct FpEnvironment {
-  const char* name;
-  int rounding;
-  bool flush_denormals;
-};
-
-class ScopedFpEnvironment {
- public:
-  explicit ScopedFpEnvironment(const FpEnvironment& env) : saved_rounding_(std::fegetround()) {
-    std::fesetround(env.rounding);
-#if defined(OCTET_ARCH_X86)
-    saved_csr_ = _mm_getcsr();
-    if (env.flush_denormals) _mm_setcsr(saved_csr_ | 0x8040u);  // FTZ (bit 15) | DAZ (bit 6)
-#endif
-  }
-  ~ScopedFpEnvironment() {
-#if defined(OCTET_ARCH_X86)
-    _mm_setcsr(saved_csr_);
-#endif
-    std::fesetround(saved_rounding_);
-  }
-  ScopedFpEnvironment(const ScopedFpEnvironment&) = delete;
-  ScopedFpEnvironment& operator=(const ScopedFpEnvironment&) = delete;
-
- private:
-  int saved_rounding_;
-#if defined(OCTET_ARCH_X86)
-  unsigned saved_csr_ = 0;
-#endif
-};
 
 template <typename Fn>
 void check_fp_environments(const char* name, Fn fn, Fn scalar, uint64_t seed) {
-  std::vector<FpEnvironment> envs = {
-      {"upward", FE_UPWARD, false}, {"downward", FE_DOWNWARD, false}, {"toward zero", FE_TOWARDZERO, false}};
-#if defined(OCTET_ARCH_X86)
-  envs.push_back({"to nearest with FTZ and DAZ", FE_TONEAREST, true});
-#endif
-  for (const FpEnvironment& env : envs) {
+  for (const FpEnvironment& env : fp_environments()) {
     SCOPED_TRACE(env.name);
     {
       ScopedFpEnvironment scoped(env);

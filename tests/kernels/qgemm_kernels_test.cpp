@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "common/fp_environment.h"
 #include "common/test_util.h"
 #include "kernels/qgemm_kernels.h"
 #include "kernels/qgemm_tester.h"
@@ -20,6 +21,10 @@
 
 namespace octet::kernels {
 namespace {
+
+using ::octet::test::FpEnvironment;
+using ::octet::test::fp_environments;
+using ::octet::test::ScopedFpEnvironment;
 
 using test::Fill;
 using test::Multipliers;
@@ -207,43 +212,11 @@ void check_wrapping(const QGemmKernel& kern, uint64_t seed) {
 
 // The output stages round in the current mode (int -> float conversion, the multiply, nearbyint),
 // so the vector epilogues must follow MXCSR exactly as the scalar code does.
-class ScopedFpEnvironment {
- public:
-  ScopedFpEnvironment(int rounding, bool flush_denormals) : saved_rounding_(std::fegetround()) {
-    std::fesetround(rounding);
-#if defined(OCTET_ARCH_X86)
-    saved_csr_ = _mm_getcsr();
-    if (flush_denormals) _mm_setcsr(saved_csr_ | 0x8040u);  // FTZ (bit 15) | DAZ (bit 6)
-#else
-    (void)flush_denormals;
-#endif
-  }
-  ~ScopedFpEnvironment() {
-#if defined(OCTET_ARCH_X86)
-    _mm_setcsr(saved_csr_);
-#endif
-    std::fesetround(saved_rounding_);
-  }
-  ScopedFpEnvironment(const ScopedFpEnvironment&) = delete;
-  ScopedFpEnvironment& operator=(const ScopedFpEnvironment&) = delete;
-
- private:
-  int saved_rounding_;
-#if defined(OCTET_ARCH_X86)
-  unsigned saved_csr_ = 0;
-#endif
-};
 
 void check_rounding_modes(const QGemmKernel& kern, uint64_t seed) {
-  struct Env {
-    const char* name;
-    int rounding;
-    bool flush;
-  };
-  for (const Env& env : {Env{"upward", FE_UPWARD, false}, Env{"downward", FE_DOWNWARD, false},
-                         Env{"toward zero", FE_TOWARDZERO, false}, Env{"to nearest, FTZ+DAZ", FE_TONEAREST, true}}) {
+  for (const FpEnvironment& env : fp_environments()) {
     SCOPED_TRACE(env.name);
-    ScopedFpEnvironment scoped(env.rounding, env.flush);
+    ScopedFpEnvironment scoped(env);
     for (Multipliers mult : {Multipliers::PowerOfTwo, Multipliers::Spread, Multipliers::Tiny, Multipliers::One}) {
       for (QGemmOutput out : {QGemmOutput::QU8, QGemmOutput::QS8, QGemmOutput::F32}) {
         QGemmTester t = tile(kern, seed).m(kern.mr + 2).n(kern.nr + 1).k(40).output(out).multipliers(mult);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/fp_environment.h"
 #include "kernels/quantize_kernels.h"
 #include "kernels/quantize_tester.h"
 #include "kernels/quantize_ukernels.h"
@@ -20,6 +21,10 @@
 
 namespace octet::kernels {
 namespace {
+
+using ::octet::test::FpEnvironment;
+using ::octet::test::fp_environments;
+using ::octet::test::ScopedFpEnvironment;
 
 using test::Inputs;
 using test::VDequantizeTester;
@@ -346,46 +351,7 @@ void check_bits(const char* name, DequantizeFn<In> fn, DequantizeFn<In> scalar) 
 // Runs a check under one floating-point environment and restores the previous one. The scalar
 // kernels round in the current mode (nearbyint, conversions) and honour flush-to-zero /
 // denormals-are-zero, so every variant must too.
-struct FpEnvironment {
-  const char* name;
-  int rounding;       // FE_TONEAREST, FE_UPWARD, ...
-  bool flush_denormals;  // MXCSR FTZ and DAZ (x86 only)
-};
 
-class ScopedFpEnvironment {
- public:
-  explicit ScopedFpEnvironment(const FpEnvironment& env) : saved_rounding_(std::fegetround()) {
-    std::fesetround(env.rounding);
-#if defined(OCTET_ARCH_X86)
-    saved_csr_ = _mm_getcsr();
-    if (env.flush_denormals) _mm_setcsr(saved_csr_ | 0x8040u);  // FTZ (bit 15) | DAZ (bit 6)
-#endif
-  }
-  ~ScopedFpEnvironment() {
-#if defined(OCTET_ARCH_X86)
-    _mm_setcsr(saved_csr_);
-#endif
-    std::fesetround(saved_rounding_);
-  }
-  ScopedFpEnvironment(const ScopedFpEnvironment&) = delete;
-  ScopedFpEnvironment& operator=(const ScopedFpEnvironment&) = delete;
-
- private:
-  int saved_rounding_;
-#if defined(OCTET_ARCH_X86)
-  unsigned saved_csr_ = 0;
-#endif
-};
-
-std::vector<FpEnvironment> fp_environments() {
-  std::vector<FpEnvironment> envs = {{"upward", FE_UPWARD, false},
-                                     {"downward", FE_DOWNWARD, false},
-                                     {"toward zero", FE_TOWARDZERO, false}};
-#if defined(OCTET_ARCH_X86)
-  envs.push_back({"to nearest with FTZ and DAZ", FE_TONEAREST, true});
-#endif
-  return envs;
-}
 
 template <typename Fn>
 void check_fp_environments(const char* name, Fn fn, Fn scalar) {
