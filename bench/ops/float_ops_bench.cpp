@@ -4,6 +4,7 @@
 // Benchmark names encode the whole case, so the peer script rebuilds it from the name alone:
 //   linear/<layer>/m<M>k<K>n<N>/threads:<t>                      x (M, K), weight (N, K), bias
 //   conv2d/<layer>/n<N>c<C>h<H>w<W>_o<Co>k<k>s<s>p<p>g<g>/threads:<t>   square kernel, bias
+//   act/<op>/n<N>/threads:<t>                                    an activation on N standard normals
 // e.g. conv2d/resnet18.layer1/n1c64h56w56_o64k3s1p1g1/threads:1. Counters: GFLOP/s (2 per MAC, by wall
 // time). Both clocks are reported: wall time, and CPU time of the whole process (all threads), which
 // a shared machine disturbs less.
@@ -34,6 +35,21 @@ const std::vector<LinearCase> kLinear = {
     {"bert.attn", 1, 768, 768},     {"bert.ffn1", 1, 768, 3072},   {"bert.ffn2", 1, 3072, 768},
     {"resnet18.fc", 1, 512, 1000},  {"mobilenetv2.fc", 1, 1280, 1000},
 };
+
+// The activations of the three models (BERT's GELU after ffn1 at 1 and 128 tokens; ReLU, ReLU6 and
+// Hardswish-sized CNN maps; the transcendental ones for comparison), by element count.
+const std::vector<const char*> kActivations = {"relu", "gelu", "gelu_tanh", "sigmoid", "tanh", "silu", "hardswish"};
+const std::vector<int64_t> kActivationSizes = {3072, 393216};
+
+octet::Tensor activation(const std::string& op, const octet::Tensor& x) {
+  if (op == "relu") return octet::F::relu(x);
+  if (op == "gelu") return octet::F::gelu(x);
+  if (op == "gelu_tanh") return octet::F::gelu(x, "tanh");
+  if (op == "sigmoid") return octet::F::sigmoid(x);
+  if (op == "tanh") return octet::F::tanh(x);
+  if (op == "silu") return octet::F::silu(x);
+  return octet::F::hardswish(x);
+}
 
 // Every distinct convolution of ResNet-18 and MobileNetV2 at 224x224, batch 1.
 const std::vector<ConvCase> kConv = {
@@ -114,6 +130,19 @@ void register_all() {
             2.0 * static_cast<double>(c.co * oh * oh * (c.c / c.g) * c.k * c.k),
             benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
       })->UseRealTime()->MeasureProcessCPUTime();
+    }
+    for (const char* op : kActivations) {
+      for (int64_t n : kActivationSizes) {
+        const std::string name = std::string("act/") + op + "/n" + std::to_string(n) + t;
+        benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
+          octet::set_num_threads(threads);
+          octet::Generator g(1);
+          const octet::Tensor x = octet::randn({n}, g);
+          for (auto _ : state) benchmark::DoNotOptimize(activation(op, x));
+          state.counters["Gelem/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate,
+                                                         benchmark::Counter::kIs1000);
+        })->UseRealTime()->MeasureProcessCPUTime();
+      }
     }
   }
 }

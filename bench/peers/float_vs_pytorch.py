@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""float_vs_pytorch.py: Octet vs PyTorch fp32 linear / conv2d on every layer of ResNet-18, MobileNetV2, BERT-base.
+"""float_vs_pytorch.py: Octet vs PyTorch fp32 linear / conv2d / activations on the layers of ResNet-18, MobileNetV2, BERT-base.
 
 Runs Octet's bench/ops/float_ops_bench and PyTorch's torch.nn.functional.linear / conv2d alternately
 (A B A B ..., case by case) on the same shapes and thread counts. The cases come from the Octet binary itself
 (--benchmark_list_tests; each name encodes its shape, see float_ops_bench.cpp), so both sides always
 run the same list. Prints, per case and thread count, the median time of each side, the ratio
-PyTorch / Octet (> 1: Octet is faster), its min-max spread over rounds, and Octet's GFLOP/s.
+PyTorch / Octet (> 1: Octet is faster), its min-max spread over rounds, and Octet's GFLOP/s (for the
+act/ cases: billions of elements per second).
 
 --clock wall (default) times by the wall clock. --clock cpu times by the CPU time of the whole
 process on both sides (Google Benchmark's MeasureProcessCPUTime, Python's time.process_time): on a
@@ -32,6 +33,9 @@ import torch.nn.functional as F
 LINEAR = re.compile(r"^linear/(?P<layer>[^/]+)/m(?P<m>\d+)k(?P<k>\d+)n(?P<n>\d+)$")
 CONV = re.compile(r"^conv2d/(?P<layer>[^/]+)/n(?P<n>\d+)c(?P<c>\d+)h(?P<h>\d+)w(?P<w>\d+)"
                   r"_o(?P<o>\d+)k(?P<k>\d+)s(?P<s>\d+)p(?P<p>\d+)g(?P<g>\d+)$")
+ACT = re.compile(r"^act/(?P<op>\w+)/n(?P<n>\d+)$")
+ACTIVATIONS = {"relu": F.relu, "gelu": F.gelu, "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+               "sigmoid": torch.sigmoid, "tanh": torch.tanh, "silu": F.silu, "hardswish": F.hardswish}
 
 
 def parse(case):
@@ -53,6 +57,14 @@ def parse(case):
             return lambda: F.conv2d(x, w, b, stride=s, padding=p, groups=g)
         oh, ow = (h + 2 * p - k) // s + 1, (w_ + 2 * p - k) // s + 1
         return make, 2.0 * n * o * oh * ow * (c // g) * k * k
+    m = ACT.match(case)
+    if m:
+        op, n = ACTIVATIONS[m["op"]], int(m["n"])
+
+        def make():
+            x = torch.randn(n)
+            return lambda: op(x)
+        return make, float(n)
     raise ValueError(f"unrecognised case {case}")
 
 

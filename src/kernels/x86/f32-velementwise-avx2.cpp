@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/f32_elementwise_kernels.h"
 #include "kernels/f32_elementwise_ukernels.h"

@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #include "kernels/f32_elementwise_kernels.h"
 #include "kernels/f32_elementwise_ukernels.h"
@@ -67,6 +68,14 @@ struct V {
   static M mask_or(M a, M b) { return static_cast<M>(a | b); }
   static bool any(M m) { return m != 0; }
   static F select(M m, F t, F f) { return _mm512_mask_blend_ps(m, f, t); }
+
+  // Piecewise polynomials (gelu): 32-entry coefficient tables held in two registers, lanes picked
+  // by an integer index with one vpermt2ps.
+  using I = __m512i;
+  static constexpr bool kHasLookup32 = true;
+  static F floor(F a) { return _mm512_roundscale_ps(a, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
+  static I to_index(F integral) { return _mm512_cvttps_epi32(integral); }
+  static F lookup32(F lo, F hi, I index) { return _mm512_permutex2var_ps(lo, index, hi); }
 
   // vscalefps: p * 2^n with one rounding, overflow to inf and gradual underflow included.
   static F scale_pow2(F p, F n) { return _mm512_scalef_ps(p, n); }
