@@ -39,6 +39,15 @@ using f32_vunary_fn = void (*)(size_t n, const float* x, float* y, const F32Unar
 using f32_rmax_fn = float (*)(size_t n, const float* x);
 // y[i] = exp(x[i] - max); returns the sum of the y[i] (float accumulation)
 using f32_raddstoreexpminusmax_fn = float (*)(size_t n, const float* x, float max, float* y);
+// The min and max of x[0..n) (n >= 1) and whether every element is finite. When one is not, min and
+// max are unspecified; otherwise they equal the __scalar variant's (up to the sign of a zero, which
+// depends on the order of comparison).
+struct F32MinMax {
+  float min = 0.0f;
+  float max = 0.0f;
+  bool finite = true;
+};
+using f32_rminmax_fn = F32MinMax (*)(size_t n, const float* x);
 
 // One variant of every family, picked for one level.
 struct F32ElementwiseKernels {

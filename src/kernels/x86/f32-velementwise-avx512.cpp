@@ -114,6 +114,8 @@ struct V {
   }
 #define OCTET_F32_DEFINE_rmax(op, isa) \
   float f32_##op##__##isa(size_t n, const float* x) { return run_rmax<V>(n, x); }
+#define OCTET_F32_DEFINE_rminmax(op, isa) \
+  F32MinMax f32_##op##__##isa(size_t n, const float* x) { return run_rminmax<V>(n, x); }
 #define OCTET_F32_DEFINE_raddstoreexpminusmax(op, isa)                       \
   float f32_##op##__##isa(size_t n, const float* x, float max, float* y) {  \
     return run_raddstoreexpminusmax<V>(n, x, max, y);                       \

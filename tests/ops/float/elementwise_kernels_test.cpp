@@ -230,6 +230,41 @@ TEST(F32ElementwiseKernels, ApproximationsWithinAFewUlp) {
   }
 }
 
+// The range scan (observers, dynamic quantization): the same min and max as __scalar for finite
+// data at every length and alignment, and non-finite data flagged wherever it sits.
+TEST(F32ElementwiseKernels, MinMaxScanEqualsScalar) {
+  const uint64_t seed = octet::test::test_seed(29);
+  const F32ElementwiseKernels& ref = f32_elementwise_kernels_ref();
+  Generator g(seed);
+  std::vector<float> data(4200);
+  for (float& v : data) v = static_cast<float>(g.normal()) * 3.0f;
+  for (const F32ElementwiseKernels* k : vector_levels()) {
+    for (size_t n : {1, 2, 3, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 129, 1000, 4099}) {
+      for (size_t offset : {0, 1, 5}) {
+        GuardedBuffer<float> x(n);
+        for (size_t i = 0; i < n; ++i) x[i] = data[i + offset];
+        const F32MinMax want = ref.rminmax(n, x.data());
+        const F32MinMax got = k->rminmax(n, x.data());
+        ASSERT_TRUE(want.finite && got.finite) << "isa " << isa_name(k->isa) << " n " << n;
+        ASSERT_EQ(got.min, want.min) << "isa " << isa_name(k->isa) << " n " << n << " offset " << offset;
+        ASSERT_EQ(got.max, want.max) << "isa " << isa_name(k->isa) << " n " << n << " offset " << offset;
+        ASSERT_EQ(got.min, *std::min_element(x.data(), x.data() + n));
+        ASSERT_EQ(got.max, *std::max_element(x.data(), x.data() + n));
+        // One non-finite element anywhere (first, last, a tail lane, mid-block) is flagged.
+        for (size_t at : {size_t{0}, n - 1, n / 2, n > 17 ? n - 17 : 0}) {
+          for (float bad : {NAN, INFINITY, -INFINITY}) {
+            const float keep = x[at];
+            x[at] = bad;
+            EXPECT_FALSE(k->rminmax(n, x.data()).finite) << "isa " << isa_name(k->isa) << " n " << n << " at " << at;
+            EXPECT_FALSE(ref.rminmax(n, x.data()).finite) << "scalar n " << n << " at " << at;
+            x[at] = keep;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(F32ElementwiseKernels, SoftmaxRowKernels) {
   const uint64_t seed = octet::test::test_seed(13);
   const F32ElementwiseKernels& ref = f32_elementwise_kernels_ref();
