@@ -28,6 +28,9 @@ class ActivationPostProcess : public nn::Module {
   // The target quantized dtype and scheme.
   virtual DType dtype() const = 0;
   virtual QScheme qscheme() const = 0;
+  // PyTorch's is_dynamic: the quantize step this module configures computes its qparams from
+  // each input at run time (dynamic quantization) instead of from calibration statistics.
+  virtual bool is_dynamic() const { return false; }
 
  protected:
   ActivationPostProcess() = default;
