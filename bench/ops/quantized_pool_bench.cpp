@@ -101,13 +101,13 @@ std::vector<Case> make_cases() {
     const Tensor idx = octet::randint(0, 100000, {2048 * 20}, g), offsets = octet::arange(0, 2048 * 20, 20);
     cases.push_back({"embedding_bag_sum/8bit_100000x64_2048x20",
                      [=] { Q::embedding_bag_byte_rowwise_offsets(packed8, idx, offsets); },
-                     [=] { F::embedding_bag(idx, table, offsets, std::nullopt, 2.0, "sum"); }});
+                     [=] { F::embedding_bag(idx, table, offsets, std::nullopt, 2.0, /*scale_grad_by_freq=*/false, "sum"); }});
     cases.push_back({"embedding_bag_sum/4bit_100000x64_2048x20",
                      [=] { Q::embedding_bag_4bit_rowwise_offsets(packed4, idx, offsets); },
-                     [=] { F::embedding_bag(idx, table, offsets, std::nullopt, 2.0, "sum"); }});
+                     [=] { F::embedding_bag(idx, table, offsets, std::nullopt, 2.0, /*scale_grad_by_freq=*/false, "sum"); }});
     cases.push_back({"embedding_bag_mean/8bit_100000x64_2048x20",
                      [=] { Q::embedding_bag_byte_rowwise_offsets(packed8, idx, offsets, Q::kEmbeddingBagMean); },
-                     [=] { F::embedding_bag(idx, table, offsets, std::nullopt, 2.0, "mean"); }});
+                     [=] { F::embedding_bag(idx, table, offsets, std::nullopt, 2.0, /*scale_grad_by_freq=*/false, "mean"); }});
   }
   return cases;
 }

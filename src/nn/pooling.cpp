@@ -1,4 +1,4 @@
-// pooling.cpp: MaxPool, AvgPool, AdaptiveAvgPool and AdaptiveMaxPool modules.
+// pooling.cpp: MaxPool, AvgPool, AdaptiveAvgPool and AdaptiveMaxPool modules (1d/2d/3d).
 #include "octet/nn/pooling.h"
 
 #include <algorithm>
@@ -184,6 +184,16 @@ Tensor AdaptiveMaxPool2d::forward(const Tensor& input) {
 std::tuple<Tensor, Tensor> AdaptiveMaxPool2d::forward_with_indices(const Tensor& input) {
   check_input(input);
   return F::adaptive_max_pool2d_with_indices(input, output_size());
+}
+
+AdaptiveMaxPool3d::AdaptiveMaxPool3d(Shape output_size) : Cloneable("AdaptiveMaxPool3d", 3, std::move(output_size)) {}
+Tensor AdaptiveMaxPool3d::forward(const Tensor& input) {
+  check_input(input);
+  return F::adaptive_max_pool3d(input, output_size());
+}
+std::tuple<Tensor, Tensor> AdaptiveMaxPool3d::forward_with_indices(const Tensor& input) {
+  check_input(input);
+  return F::adaptive_max_pool3d_with_indices(input, output_size());
 }
 
 }  // namespace octet::nn

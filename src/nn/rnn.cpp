@@ -1,4 +1,4 @@
-// rnn.cpp: LSTM, GRU, RNN and their cells: PyTorch's parameters, validation naming the module,
+// rnn.cpp: LSTM (with projections), GRU, RNN and their cells: PyTorch's parameters, validation naming the module,
 // and forwards through functional::lstm / gru / rnn and the *_cell ops.
 #include "octet/nn/rnn.h"
 
@@ -30,12 +30,6 @@ int64_t elman_gates(const char* module, const std::string& nonlinearity) {
   return 1;
 }
 
-int64_t lstm_gates(const LSTMOptions& options) {
-  OCTET_CHECK(options.proj_size == 0, "LSTM", "proj_size is not supported (LSTM with projections), got proj_size=",
-              options.proj_size, "; only proj_size=0 is accepted");
-  return 4;
-}
-
 void check_float32(const char* module, const Tensor& t, const char* what) {
   OCTET_CHECK(t.dtype() == kFloat32, module, "expected a float32 ", what, ", got ", t.dtype());
 }
@@ -51,14 +45,15 @@ void check_pair(const char* module, const Tensor& h, const Tensor& c, const char
 // --- RNNBase -------------------------------------------------------------------------------------
 
 RNNBase::RNNBase(const char* module, int64_t gates, int64_t input_size, int64_t hidden_size, int64_t num_layers,
-                 bool bias, bool batch_first, double dropout, bool bidirectional)
+                 bool bias, bool batch_first, double dropout, bool bidirectional, int64_t proj_size)
     : input_size_(input_size),
       hidden_size_(hidden_size),
       num_layers_(num_layers),
       bias_(bias),
       batch_first_(batch_first),
       dropout_(dropout),
-      bidirectional_(bidirectional) {
+      bidirectional_(bidirectional),
+      proj_size_(proj_size) {
   OCTET_CHECK(input_size > 0, module, "input_size must be greater than zero, got ", input_size);
   OCTET_CHECK(hidden_size > 0, module, "hidden_size must be greater than zero, got ", hidden_size);
   OCTET_CHECK(num_layers > 0, module, "num_layers must be greater than zero, got ", num_layers);
@@ -66,18 +61,26 @@ RNNBase::RNNBase(const char* module, int64_t gates, int64_t input_size, int64_t 
               "dropout should be a number in range [0, 1] representing the probability of an element being zeroed, "
               "got ",
               dropout);
+  OCTET_CHECK(proj_size >= 0, module, "proj_size should be a positive integer or zero to disable projections, got ",
+              proj_size);
+  OCTET_CHECK(proj_size < hidden_size, module, "proj_size has to be smaller than hidden_size, got proj_size=",
+              proj_size, " and hidden_size=", hidden_size);
   const int64_t dirs = bidirectional ? 2 : 1;
   const int64_t gate_size = gates * hidden_size;
+  // With projections h (and so each layer's output) has proj_size features instead of hidden_size.
+  const int64_t real_hidden = proj_size > 0 ? proj_size : hidden_size;
   for (int64_t layer = 0; layer < num_layers; ++layer) {
-    const int64_t layer_input = layer == 0 ? input_size : hidden_size * dirs;
+    const int64_t layer_input = layer == 0 ? input_size : real_hidden * dirs;
     for (int64_t dir = 0; dir < dirs; ++dir) {
-      const std::string sfx = "_l" + std::to_string(layer) + (dir == 1 ? "_reverse" : "");
+      std::string sfx = "_l";
+      sfx.append(std::to_string(layer)).append(dir == 1 ? "_reverse" : "");
       std::vector<std::pair<std::string, Shape>> params = {{"weight_ih" + sfx, {gate_size, layer_input}},
-                                                           {"weight_hh" + sfx, {gate_size, hidden_size}}};
+                                                           {"weight_hh" + sfx, {gate_size, real_hidden}}};
       if (bias) {
         params.push_back({"bias_ih" + sfx, {gate_size}});
         params.push_back({"bias_hh" + sfx, {gate_size}});
       }
+      if (proj_size > 0) params.push_back({"weight_hr" + sfx, {proj_size, hidden_size}});
       for (auto& [name, shape] : params) {
         register_parameter(name, uniform_weight(shape, hidden_size));
         flat_weights_names_.push_back(name);
@@ -115,20 +118,24 @@ void RNNBase::check_input(const Tensor& input) const {
               input_size_, ", got ", input.size(-1), " (input shape ", shape_to_string(input.shape()), ")");
 }
 
-void RNNBase::check_state(const Tensor& input, const Tensor& state, const char* what) const {
+void RNNBase::check_state(const Tensor& input, const Tensor& state, const char* what, bool cell_state) const {
   if (!state.defined()) return;
   const std::string module = name();
   check_float32(module.c_str(), state, what);
   const int64_t layers_dirs = num_layers_ * (bidirectional_ ? 2 : 1);
-  Shape want = {layers_dirs, hidden_size_};
+  // h has proj_size features with projections; the cell state c always has hidden_size.
+  const bool projected = proj_size_ > 0 && !cell_state;
+  Shape want = {layers_dirs, projected ? proj_size_ : hidden_size_};
   if (input.dim() == 3) want.insert(want.begin() + 1, input.size(batch_first_ ? 0 : 1));
   OCTET_CHECK(state.shape() == want, module, "expected ", what, " of shape ", shape_to_string(want),
-              " (num_layers * num_directions, ", input.dim() == 3 ? "batch, " : "", "hidden_size) for input of shape ",
-              shape_to_string(input.shape()), ", got ", shape_to_string(state.shape()));
+              " (num_layers * num_directions, ", input.dim() == 3 ? "batch, " : "",
+              projected ? "proj_size" : "hidden_size", ") for input of shape ", shape_to_string(input.shape()),
+              ", got ", shape_to_string(state.shape()));
 }
 
 std::string RNNBase::extra_repr() const {
   std::string s = std::to_string(input_size_) + ", " + std::to_string(hidden_size_);
+  if (proj_size_ != 0) s += ", proj_size=" + std::to_string(proj_size_);
   if (num_layers_ != 1) s += ", num_layers=" + std::to_string(num_layers_);
   if (!bias_) s += ", bias=False";
   if (batch_first_) s += ", batch_first=True";
@@ -140,14 +147,14 @@ std::string RNNBase::extra_repr() const {
 // --- LSTM, GRU, RNN ------------------------------------------------------------------------------
 
 LSTM::LSTM(int64_t input_size, int64_t hidden_size, LSTMOptions options)
-    : Cloneable<LSTM, RNNBase>("LSTM", lstm_gates(options), input_size, hidden_size, options.num_layers,
-                               options.bias, options.batch_first, options.dropout, options.bidirectional) {}
+    : Cloneable<LSTM, RNNBase>("LSTM", 4, input_size, hidden_size, options.num_layers, options.bias,
+                               options.batch_first, options.dropout, options.bidirectional, options.proj_size) {}
 
 std::tuple<Tensor, Tensor, Tensor> LSTM::forward(const Tensor& input, const Tensor& h0, const Tensor& c0) {
   check_input(input);
   check_pair("LSTM", h0, c0, "h0", "c0");
   check_state(input, h0, "h0");
-  check_state(input, c0, "c0");
+  check_state(input, c0, "c0", /*cell_state=*/true);
   return F::lstm(input, h0, c0, flat_weights(), rnn_args());
 }
 

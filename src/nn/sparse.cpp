@@ -84,7 +84,8 @@ void Embedding::reset_parameters(Generator* generator) { init_weight(weight, opt
 
 Tensor Embedding::forward(const Tensor& input) {
   check_indices(input, "Embedding", "indices");
-  return functional::embedding(input, weight, options_.padding_idx, options_.max_norm, options_.norm_type);
+  return functional::embedding(input, weight, options_.padding_idx, options_.max_norm, options_.norm_type,
+                               options_.scale_grad_by_freq, options_.sparse);
 }
 
 std::string Embedding::extra_repr() const {
@@ -147,8 +148,9 @@ Tensor EmbeddingBag::forward(const Tensor& input, const Tensor& offsets, const T
     OCTET_CHECK(offsets.defined(), "EmbeddingBag", "a 1-D input needs offsets (the start of each bag)");
     check_indices(offsets, "EmbeddingBag", "offsets");
   }
-  return functional::embedding_bag(input, weight, offsets, options_.max_norm, options_.norm_type, options_.mode,
-                                   per_sample_weights, options_.include_last_offset, options_.padding_idx);
+  return functional::embedding_bag(input, weight, offsets, options_.max_norm, options_.norm_type,
+                                   options_.scale_grad_by_freq, options_.mode, options_.sparse, per_sample_weights,
+                                   options_.include_last_offset, options_.padding_idx);
 }
 
 std::string EmbeddingBag::extra_repr() const {

@@ -18,8 +18,8 @@ Upsample::Upsample(UpsampleOptions options) : options_(std::move(options)) {
               " and scale_factor=", py_float_or_tuple(o.scale_factor));
   const std::string& m = o.mode;
   const bool interpolating = m == "linear" || m == "bilinear" || m == "bicubic" || m == "trilinear";
-  OCTET_CHECK(interpolating || m == "nearest" || m == "nearest-exact", "Upsample", "unknown mode '", m,
-              "', expected one of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear'");
+  OCTET_CHECK(interpolating || m == "nearest" || m == "nearest-exact" || m == "area", "Upsample", "unknown mode '", m,
+              "', expected one of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'bicubic', 'trilinear', 'area'");
   OCTET_CHECK(interpolating || !o.align_corners.has_value(), "Upsample",
               "align_corners can only be set with the interpolating modes linear, bilinear, bicubic and trilinear, "
               "not with mode '", m, "'");

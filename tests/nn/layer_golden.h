@@ -79,10 +79,12 @@ inline void run_layer_case(const GoldenCase& c, const LayerCase& lc) {
 }
 
 // Runs every golden case whose op is in `ops`; each needs an entry in `cases` (and each entry a
-// golden case), so a case added on one side only fails the test.
-inline void run_layer_goldens(const std::set<std::string>& ops, const std::map<std::string, LayerCase>& cases) {
+// golden case), so a case added on one side only fails the test. `file` defaults to
+// nn_modules.safetensors; files in the same format (nn_modules_extra.safetensors) work too.
+inline void run_layer_goldens(const std::set<std::string>& ops, const std::map<std::string, LayerCase>& cases,
+                              const GoldenFile& file = nn_modules_golden()) {
   std::set<std::string> seen;
-  for (const GoldenCase& c : nn_modules_golden().cases()) {
+  for (const GoldenCase& c : file.cases()) {
     if (!ops.count(c.op)) continue;
     seen.insert(c.name);
     auto it = cases.find(c.name);

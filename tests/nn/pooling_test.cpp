@@ -1,5 +1,5 @@
-// pooling_test.cpp: nn::MaxPool, AvgPool, AdaptiveAvgPool and AdaptiveMaxPool modules against
-// PyTorch goldens (indices included), printing and errors.
+// pooling_test.cpp: nn::MaxPool, AvgPool, AdaptiveAvgPool and AdaptiveMaxPool (1d/2d/3d) modules
+// against PyTorch goldens (indices included), printing and errors.
 #include <gtest/gtest.h>
 
 #include "common/test_util.h"
@@ -56,6 +56,19 @@ TEST(NnPooling, MatchesPyTorchGoldens) {
       });
 }
 
+// The 3-D adaptive max pool (scripts/golden/gen_resize_pool_extra.py, nn_modules_extra.safetensors).
+TEST(NnPooling, AdaptiveMaxPool3dMatchesPyTorchGoldens) {
+  static const test::GoldenFile extra("nn_modules_extra");
+  test::run_layer_goldens({"AdaptiveMaxPool3d"},
+                          {
+                              {"adaptivemax3d", make<AdaptiveMaxPool3d>(Shape{2, 3, 2})},
+                              {"adaptivemax3d_int", make<AdaptiveMaxPool3d>(Shape{3})},
+                              {"adaptivemax3d_unbatched", make<AdaptiveMaxPool3d>(Shape{2})},
+                              {"adaptivemax3d_indices", make_with_indices<AdaptiveMaxPool3d>(Shape{3, 2, 4})},
+                          },
+                          extra);
+}
+
 TEST(NnPooling, HyperParametersAndUnbatchedInput) {
   MaxPool2d pool({3}, {.stride = {2}, .padding = {1}});
   EXPECT_EQ(pool.kernel_size(), (Shape{3}));
@@ -88,6 +101,12 @@ TEST(NnPooling, Errors) {
   EXPECT_OCTET_ERROR(amp.forward_with_indices(zeros({2, 4}, kInt64)), "AdaptiveMaxPool1d: expected a float32 input, got int64");
   AdaptiveAvgPool3d aap({2});
   EXPECT_OCTET_ERROR(aap.forward(randn({2, 3, 4}, g)), "AdaptiveAvgPool3d: expected a 4-D or 5-D input, got a 3-D input");
+  EXPECT_OCTET_ERROR(AdaptiveMaxPool3d({2, 2}), "AdaptiveMaxPool3d: output_size must have 1 or 3 values, got (2, 2)");
+  EXPECT_OCTET_ERROR(AdaptiveMaxPool3d({2, 0, 2}), "AdaptiveMaxPool3d: output_size must be > 0, got (2, 0, 2)");
+  AdaptiveMaxPool3d amp3({2});
+  EXPECT_OCTET_ERROR(amp3.forward(randn({2, 3, 4}, g)), "AdaptiveMaxPool3d: expected a 4-D or 5-D input, got a 3-D input");
+  EXPECT_OCTET_ERROR(amp3.forward_with_indices(zeros({1, 2, 3, 4, 4}, kFloat64)),
+                     "AdaptiveMaxPool3d: expected a float32 input, got float64");
 }
 
 }  // namespace

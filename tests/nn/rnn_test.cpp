@@ -1,4 +1,4 @@
-// rnn_test.cpp: LSTM, GRU, RNN and their cells against PyTorch (outputs, state dict keys, reprs),
+// rnn_test.cpp: LSTM (with projections), GRU, RNN and their cells against PyTorch (outputs, state dict keys, reprs),
 // PyTorch's initialisation, dropout between layers in training only, clones, and the errors bad
 // options, inputs and states give.
 #include <gtest/gtest.h>
@@ -42,7 +42,9 @@ bool run_recurrent_case(const test::GoldenCase& c) {
   const Tensor h0 = a.at("states").get<bool>() ? c.get("h0") : Tensor{};
   const Tensor c0 = c.has("c0") ? c.get("c0") : Tensor{};
   if (c.op == "LSTM") {
-    LSTM m(in, hidden, layer_options<LSTMOptions>(a));
+    LSTMOptions o = layer_options<LSTMOptions>(a);
+    o.proj_size = a.value("proj_size", int64_t{0});
+    LSTM m(in, hidden, o);
     test::expect_loads_and_prints_like_pytorch(m, c);
     auto [out, h_n, c_n] = m.forward(x, h0, c0);
     test::expect_close(out, c.out(0), c.name + " output");
@@ -91,6 +93,46 @@ TEST(RecurrentModules, MatchPyTorch) {
     checked += run_recurrent_case(c) ? 1 : 0;
   }
   EXPECT_EQ(checked, 13);
+}
+
+// LSTM with projections (scripts/golden/gen_lstm_proj.py): PyTorch's state_dict loads strictly,
+// keys and printing match, outputs match.
+TEST(RecurrentModules, LstmWithProjectionsMatchesPyTorch) {
+  test::GoldenFile file("nn_lstm_proj");
+  int checked = 0;
+  for (const test::GoldenCase& c : file.cases()) {
+    SCOPED_TRACE(c.name);
+    checked += run_recurrent_case(c) ? 1 : 0;
+  }
+  EXPECT_EQ(checked, 5);
+}
+
+TEST(RecurrentModules, LstmProjectionParametersAreNamedAndShapedLikePyTorch) {
+  LSTM lstm(10, 20, {.num_layers = 2, .bidirectional = true, .proj_size = 5});
+  const std::vector<std::string> keys = {
+      "weight_ih_l0",         "weight_hh_l0",         "bias_ih_l0",         "bias_hh_l0",         "weight_hr_l0",
+      "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse", "weight_hr_l0_reverse",
+      "weight_ih_l1",         "weight_hh_l1",         "bias_ih_l1",         "bias_hh_l1",         "weight_hr_l1",
+      "weight_ih_l1_reverse", "weight_hh_l1_reverse", "bias_ih_l1_reverse", "bias_hh_l1_reverse", "weight_hr_l1_reverse"};
+  EXPECT_EQ(lstm.state_dict().keys(), keys);
+  EXPECT_EQ(lstm.flat_weights_names(), keys);
+  EXPECT_EQ(lstm.proj_size(), 5);
+  EXPECT_EQ(lstm.get_parameter("weight_ih_l0").shape(), (Shape{80, 10}));
+  EXPECT_EQ(lstm.get_parameter("weight_hh_l0").shape(), (Shape{80, 5}));
+  EXPECT_EQ(lstm.get_parameter("weight_hr_l0").shape(), (Shape{5, 20}));
+  EXPECT_EQ(lstm.get_parameter("weight_ih_l1_reverse").shape(), (Shape{80, 10}));  // proj_size * 2 directions
+  EXPECT_EQ(LSTM(4, 8, {.bias = false, .proj_size = 3}).state_dict().keys(),
+            (std::vector<std::string>{"weight_ih_l0", "weight_hh_l0", "weight_hr_l0"}));
+  EXPECT_EQ(GRU(4, 8).proj_size(), 0);
+
+  Generator gen(test::test_seed(20260307));
+  const Tensor x = randn({6, 2, 10}, gen);
+  auto [out, h_n, c_n] = lstm.forward(x, randn({4, 2, 5}, gen), randn({4, 2, 20}, gen));
+  EXPECT_EQ(out.shape(), (Shape{6, 2, 10}));
+  EXPECT_EQ(h_n.shape(), (Shape{4, 2, 5}));
+  EXPECT_EQ(c_n.shape(), (Shape{4, 2, 20}));
+  auto copy = lstm.clone();  // a clone carries the projections
+  EXPECT_TRUE(equal(std::get<0>(copy->forward(x)), std::get<0>(lstm.forward(x))));
 }
 
 TEST(RecurrentModules, ParametersAreNamedAndShapedLikePyTorch) {
@@ -147,6 +189,7 @@ TEST(RecurrentModules, InitialiseLikePyTorchFromTheDefaultGenerator) {
   manual_seed(77);
   LSTM b(8, 16, {.num_layers = 2});
   for (const auto& [name, p] : a.named_parameters()) EXPECT_TRUE(equal(p, b.get_parameter(name))) << name;
+  expect_pytorch_init(LSTM(8, 16, {.bidirectional = true, .proj_size = 7}), 16);  // the bound uses hidden_size
 }
 
 TEST(RecurrentModules, PrintLikePyTorch) {
@@ -154,6 +197,9 @@ TEST(RecurrentModules, PrintLikePyTorch) {
             "LSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True)");
   EXPECT_EQ(GRU(3, 4, {.bias = false, .dropout = 0.25}).to_string(), "GRU(3, 4, bias=False, dropout=0.25)");
   EXPECT_EQ(RNN(3, 4, {.nonlinearity = "relu"}).to_string(), "RNN(3, 4)");  // PyTorch omits it too
+  EXPECT_EQ(LSTM(10, 20, {.proj_size = 5}).to_string(), "LSTM(10, 20, proj_size=5)");
+  EXPECT_EQ(LSTM(10, 20, {.num_layers = 2, .bias = false, .proj_size = 5}).to_string(),
+            "LSTM(10, 20, proj_size=5, num_layers=2, bias=False)");
   EXPECT_EQ(LSTMCell(3, 4).to_string(), "LSTMCell(3, 4)");
   EXPECT_EQ(GRUCell(3, 4, {.bias = false}).to_string(), "GRUCell(3, 4, bias=False)");
   EXPECT_EQ(RNNCell(3, 4, {.bias = false, .nonlinearity = "relu"}).to_string(),
@@ -213,7 +259,10 @@ TEST(RecurrentModules, CellsWithoutStateStartFromZeros) {
 }
 
 TEST(RecurrentErrors, OptionsAreChecked) {
-  EXPECT_OCTET_ERROR(LSTM(4, 8, {.proj_size = 3}), "LSTM: proj_size is not supported");
+  EXPECT_OCTET_ERROR(LSTM(4, 8, {.proj_size = -1}),
+                     "LSTM: proj_size should be a positive integer or zero to disable projections, got -1");
+  EXPECT_OCTET_ERROR(LSTM(4, 8, {.proj_size = 8}),
+                     "LSTM: proj_size has to be smaller than hidden_size, got proj_size=8 and hidden_size=8");
   EXPECT_OCTET_ERROR(RNN(4, 8, {.nonlinearity = "gelu"}), "RNN: unknown nonlinearity 'gelu'; select from 'tanh' or 'relu'");
   EXPECT_OCTET_ERROR(RNNCell(4, 8, {.nonlinearity = "sigmoid"}), "RNNCell: unknown nonlinearity 'sigmoid'");
   EXPECT_OCTET_ERROR(GRU(4, 0), "GRU: hidden_size must be greater than zero, got 0");
@@ -235,6 +284,13 @@ TEST(RecurrentErrors, InputsAndStatesAreChecked) {
   EXPECT_OCTET_ERROR(lstm.forward(zeros({5, 10}), zeros({2, 1, 20}), zeros({2, 1, 20})),
                      "LSTM: expected h0 of shape [2, 20]");
   EXPECT_OCTET_ERROR(lstm.forward(zeros({5, 3, 10}), zeros({2, 3, 20})), "LSTM: h0 and c0 must be given together");
+  LSTM proj(10, 20, {.num_layers = 2, .batch_first = true, .proj_size = 6});
+  EXPECT_OCTET_ERROR(proj.forward(zeros({3, 5, 10}), zeros({2, 3, 20}), zeros({2, 3, 20})),
+                     "LSTM: expected h0 of shape [2, 3, 6] (num_layers * num_directions, batch, proj_size) for input of "
+                     "shape [3, 5, 10], got [2, 3, 20]");
+  EXPECT_OCTET_ERROR(proj.forward(zeros({3, 5, 10}), zeros({2, 3, 6}), zeros({2, 3, 6})),
+                     "LSTM: expected c0 of shape [2, 3, 20] (num_layers * num_directions, batch, hidden_size)");
+  EXPECT_OCTET_ERROR(proj.forward(zeros({5, 10}), zeros({2, 6}), zeros({2, 6})), "LSTM: expected c0 of shape [2, 20]");
 
   GRU gru(6, 5, {.batch_first = true, .bidirectional = true});
   EXPECT_OCTET_ERROR(gru.forward(zeros({4, 3, 5})), "GRU: input.size(-1) must be equal to input_size. Expected 6, got 5");

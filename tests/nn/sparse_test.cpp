@@ -95,5 +95,25 @@ TEST(NnSparse, Errors) {
   EXPECT_OCTET_ERROR(bag.forward(zeros({1, 2, 2}, kInt64)), "EmbeddingBag: expected a 1-D (with offsets) or 2-D (B bags) input");
 }
 
+// scale_grad_by_freq and sparse reach F::embedding / F::embedding_bag: the same rows come out, and a
+// "max" bag rejects them as PyTorch's F.embedding_bag does (when forward runs, not at construction).
+TEST(NnSparse, GradientOnlyFlagsReachTheFunctionalOps) {
+  Generator gen(test::test_seed(20260410));
+  const Tensor w = randn({7, 4}, gen);
+  const Tensor idx = from_vector<int64_t>({6, 0, 2, 2, 5}, {5});
+  const Tensor offsets = from_vector<int64_t>({0, 2});
+  Embedding plain(w.clone());
+  Embedding flagged(w.clone(), {.scale_grad_by_freq = true, .sparse = true});
+  EXPECT_TRUE(equal(flagged.forward(idx), plain.forward(idx)));
+  EmbeddingBag plain_bag(w.clone(), {.mode = "sum"});
+  EmbeddingBag flagged_bag(w.clone(), {.scale_grad_by_freq = true, .mode = "sum", .sparse = true});
+  EXPECT_TRUE(equal(flagged_bag.forward(idx, offsets), plain_bag.forward(idx, offsets)));
+  EmbeddingBag max_sparse(w.clone(), {.mode = "max", .sparse = true});
+  EXPECT_OCTET_ERROR(max_sparse.forward(idx, offsets), "embedding_bag: max mode does not support sparse weights");
+  EmbeddingBag max_freq(7, 4, {.scale_grad_by_freq = true, .mode = "max"});
+  EXPECT_OCTET_ERROR(max_freq.forward(idx, offsets),
+                     "embedding_bag: max mode does not support scaling the gradient by the frequency");
+}
+
 }  // namespace
 }  // namespace octet::nn

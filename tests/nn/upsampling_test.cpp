@@ -1,4 +1,4 @@
-// upsampling_test.cpp: nn::Upsample against PyTorch goldens (every mode, size and scale_factor),
+// upsampling_test.cpp: nn::Upsample against PyTorch goldens (every mode, "area" included, size and scale_factor),
 // printing and errors.
 #include <gtest/gtest.h>
 
@@ -27,6 +27,18 @@ TEST(NnUpsample, MatchesPyTorchGoldens) {
                           });
 }
 
+// mode "area" (scripts/golden/gen_resize_pool_extra.py, nn_modules_extra.safetensors).
+TEST(NnUpsample, AreaMatchesPyTorchGoldens) {
+  static const test::GoldenFile extra("nn_modules_extra");
+  test::run_layer_goldens({"Upsample"},
+                          {
+                              {"up_area_size", make({.size = {4, 5}, .mode = "area"})},
+                              {"up_area_scale", make({.scale_factor = {0.5}, .mode = "area"})},
+                              {"up_area_1d", make({.size = {6}, .mode = "area"})},
+                          },
+                          extra);
+}
+
 TEST(NnUpsample, InsideSequentialAndClone) {
   auto net = std::make_shared<Sequential>(std::make_shared<Upsample>(UpsampleOptions{.scale_factor = {2}}),
                                           std::make_shared<Upsample>(UpsampleOptions{.size = {3, 3}}));
@@ -42,9 +54,12 @@ TEST(NnUpsample, Errors) {
   EXPECT_OCTET_ERROR(Upsample(UpsampleOptions{}), "Upsample: either size or scale_factor must be given");
   EXPECT_OCTET_ERROR(Upsample({.size = {4}, .scale_factor = {2}}),
                      "Upsample: only one of size or scale_factor may be given, got size=4 and scale_factor=2.0");
-  EXPECT_OCTET_ERROR(Upsample({.size = {4}, .mode = "area"}), "Upsample: unknown mode 'area'");
+  EXPECT_OCTET_ERROR(Upsample({.size = {4}, .mode = "box"}), "Upsample: unknown mode 'box'");
   EXPECT_OCTET_ERROR(Upsample({.size = {4}, .align_corners = true}),
                      "Upsample: align_corners can only be set with the interpolating modes");
+  EXPECT_OCTET_ERROR(Upsample({.size = {4}, .mode = "area", .align_corners = false}),
+                     "Upsample: align_corners can only be set with the interpolating modes linear, bilinear, bicubic and "
+                     "trilinear, not with mode 'area'");
   Upsample up({.scale_factor = {2}});
   Generator g(1);
   EXPECT_OCTET_ERROR(up.forward(randn({4, 4}, g)), "Upsample: expected a 3-D, 4-D or 5-D input, got a 2-D input of shape [4, 4]");

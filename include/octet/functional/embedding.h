@@ -1,8 +1,10 @@
 // embedding.h: embedding and embedding_bag lookups (octet::functional, PyTorch's torch.nn.functional).
 //
 // Indices are int64 or int32 tensors; weight is a float32 (num_embeddings, embedding_dim) matrix.
-// An index outside [0, num_embeddings) is an Error naming it. scale_grad_by_freq and sparse, which
-// only change gradients, are not part of these forward-only functions.
+// An index outside [0, num_embeddings) is an Error naming it. The argument lists are PyTorch's, in
+// PyTorch's order, so positional calls read the same. scale_grad_by_freq (scale each row's gradient
+// by its frequency in the batch) and sparse (a sparse weight gradient) only change gradients, which
+// Octet's inference path does not compute: they are accepted and leave the result unchanged.
 #pragma once
 
 #include <optional>
@@ -19,7 +21,8 @@ namespace octet::functional {
 // as PyTorch's embedding_renorm_).
 Tensor embedding(const Tensor& input, const Tensor& weight,
                  std::optional<int64_t> padding_idx = std::nullopt,
-                 std::optional<double> max_norm = std::nullopt, double norm_type = 2.0);
+                 std::optional<double> max_norm = std::nullopt, double norm_type = 2.0,
+                 bool scale_grad_by_freq = false, bool sparse = false);
 
 // Reduces bags of embedding rows: mode "sum", "mean" or "max" (per dimension). Either input is 2-D
 // (B, L): B bags of L indices, offsets absent; or input is 1-D and offsets (1-D, int64/int32) give
@@ -28,11 +31,19 @@ Tensor embedding(const Tensor& input, const Tensor& weight,
 // offsets.numel() - 1 bags, bag i ending at offsets[i + 1]. Entries equal to padding_idx are
 // skipped (not counted by "mean"); an empty bag gives zeros. per_sample_weights (input's shape,
 // float32) scale each row before summing, in "sum" mode only. max_norm renormalises the rows used,
-// in place, as in embedding(). Returns (B, embedding_dim).
+// in place, as in embedding(). Returns (B, embedding_dim). As in PyTorch, "max" mode rejects
+// scale_grad_by_freq and sparse.
+//   F::embedding_bag(idx, w, offsets, std::nullopt, 2.0, /*scale_grad_by_freq=*/false, "sum")
 Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets = {},
                      std::optional<double> max_norm = std::nullopt, double norm_type = 2.0,
-                     std::string_view mode = "mean", const Tensor& per_sample_weights = {},
-                     bool include_last_offset = false,
+                     bool scale_grad_by_freq = false, std::string_view mode = "mean", bool sparse = false,
+                     const Tensor& per_sample_weights = {}, bool include_last_offset = false,
                      std::optional<int64_t> padding_idx = std::nullopt);
+
+// Octet's earlier order put mode sixth, where scale_grad_by_freq now is; a string literal there
+// would silently convert to bool, so such a call does not compile.
+Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets, std::optional<double> max_norm,
+                     double norm_type, const char* mode, const Tensor& per_sample_weights = {},
+                     bool include_last_offset = false, std::optional<int64_t> padding_idx = std::nullopt) = delete;
 
 }  // namespace octet::functional

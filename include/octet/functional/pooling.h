@@ -57,7 +57,12 @@ Tensor adaptive_avg_pool2d(const Tensor& input, const Shape& output_size);
 Tensor adaptive_avg_pool3d(const Tensor& input, const Shape& output_size);
 Tensor adaptive_max_pool1d(const Tensor& input, const Shape& output_size);
 Tensor adaptive_max_pool2d(const Tensor& input, const Shape& output_size);
+Tensor adaptive_max_pool3d(const Tensor& input, const Shape& output_size);
+// PyTorch's return_indices=True: {values, indices}, the indices flat within each input plane as
+// for max pooling (3d: d * H * W + h * W + w), pointing at the first maximum in scan order (or, as
+// PyTorch's scan `v > max || isnan(v)` gives, at the window's last NaN).
 std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& input, const Shape& output_size);
 std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, const Shape& output_size);
+std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, const Shape& output_size);
 
 }  // namespace octet::functional

@@ -5,6 +5,12 @@
 // order is PyTorch's: LSTM (input, forget, cell, output), GRU (reset, update, new).
 // input is (L, N, H_in), or (N, L, H_in) with batch_first, or unbatched (L, H_in); initial states
 // are (num_layers * num_directions, N, H) (unbatched: without N), absent ({}) meaning zeros.
+//
+// LSTM projections (nn.LSTM's proj_size > 0): each layer and direction brings a fifth (third
+// without biases) tensor, w_hr [proj_size, hidden], last, and lstm() recognises them by the count.
+// Then h_t = w_hr * (o_t * tanh(c_t)) has proj_size features: w_hh is [4*hidden, proj_size], a
+// layer above the first takes proj_size * num_directions inputs, h0 and h_n are
+// (num_layers * num_directions, N, proj_size) and c0, c_n keep hidden.
 #pragma once
 
 #include <optional>
@@ -28,7 +34,8 @@ struct RnnArgs {
   Generator* generator = nullptr;  // for dropout when train (the default generator when null)
 };
 
-// Returns (output, h_n, c_n).
+// Returns (output, h_n, c_n). params: num_layers * directions * (has_biases ? 4 : 2) tensors, or one
+// more per layer and direction with projections.
 std::tuple<Tensor, Tensor, Tensor> lstm(const Tensor& input, const Tensor& h0, const Tensor& c0,
                                         const std::vector<Tensor>& params, const RnnArgs& args = {});
 // Returns (output, h_n).

@@ -1,5 +1,5 @@
 // pooling.h: octet::nn's pooling modules: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d
-// and AdaptiveMaxPool1d/2d, as in torch.nn.
+// and AdaptiveMaxPool1d/2d/3d, as in torch.nn.
 //
 // Spatial arguments hold one value for every spatial dim ({3}) or one per dim ({3, 2}); they are
 // kept as given (a one-value argument prints as an int, like PyTorch's repr of an int argument).
@@ -189,6 +189,14 @@ class AdaptiveMaxPool1d : public Cloneable<AdaptiveMaxPool1d, detail::AdaptivePo
 class AdaptiveMaxPool2d : public Cloneable<AdaptiveMaxPool2d, detail::AdaptivePoolBase> {
  public:
   explicit AdaptiveMaxPool2d(Shape output_size);
+  Tensor forward(const Tensor& input) override;
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+};
+
+// torch.nn.AdaptiveMaxPool3d through F::adaptive_max_pool3d: (N, C, D, H, W) or (C, D, H, W).
+class AdaptiveMaxPool3d : public Cloneable<AdaptiveMaxPool3d, detail::AdaptivePoolBase> {
+ public:
+  explicit AdaptiveMaxPool3d(Shape output_size);
   Tensor forward(const Tensor& input) override;
   std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
 };

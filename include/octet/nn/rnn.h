@@ -5,9 +5,11 @@
 // by name and state_dict() keys equal PyTorch's:
 //
 //   layers: for each layer k, for each direction ("" then "_reverse"):
-//             weight_ih_l{k}{sfx} [gates*hidden, in_k]   in_0 = input_size, in_k = hidden * dirs
-//             weight_hh_l{k}{sfx} [gates*hidden, hidden]
+//             weight_ih_l{k}{sfx} [gates*hidden, in_k]   in_0 = input_size, in_k = h_size * dirs
+//             weight_hh_l{k}{sfx} [gates*hidden, h_size]
 //             bias_ih_l{k}{sfx}, bias_hh_l{k}{sfx} [gates*hidden]   (only with bias)
+//             weight_hr_l{k}{sfx} [proj_size, hidden]   (LSTM with proj_size > 0 only)
+//           where h_size = proj_size when it is > 0 (LSTM projections), else hidden_size
 //   cells:  weight_ih, weight_hh, bias_ih, bias_hh (the biases are "None" slots without bias)
 //
 // with gates = 4 (LSTM: input, forget, cell, output), 3 (GRU: reset, update, new) or 1 (RNN), all
@@ -20,6 +22,9 @@
 //
 // Inputs: (L, N, H_in), (N, L, H_in) with batch_first, or unbatched (L, H_in); states
 // (num_layers * dirs, N, hidden) or unbatched (num_layers * dirs, hidden); absent ({}) = zeros.
+// An LSTM with projections ("LSTM(10, 20, proj_size=5)") projects h_t = W_hr (o_t * tanh(c_t)) to
+// proj_size features: its output is (L, N, dirs * proj_size), h0 / h_n (num_layers * dirs, N,
+// proj_size), while c0 / c_n keep hidden_size.
 #pragma once
 
 #include <cstdint>
@@ -48,7 +53,7 @@ struct LSTMOptions {
   bool batch_first = false;
   double dropout = 0.0;
   bool bidirectional = false;
-  int64_t proj_size = 0;  // LSTM projections are not supported: only 0 is accepted
+  int64_t proj_size = 0;  // > 0: project h to this many features (must be < hidden_size)
 };
 
 struct GRUOptions {
@@ -70,6 +75,7 @@ class RNNBase : public Module {
   bool batch_first() const { return batch_first_; }
   double dropout() const { return dropout_; }
   bool bidirectional() const { return bidirectional_; }
+  int64_t proj_size() const { return proj_size_; }  // 0 except for an LSTM with projections
   // Parameter names in PyTorch's _flat_weights order, and the current parameters in that order.
   const std::vector<std::string>& flat_weights_names() const { return flat_weights_names_; }
   std::vector<Tensor> flat_weights() const;
@@ -77,17 +83,18 @@ class RNNBase : public Module {
   std::string extra_repr() const override;
 
  protected:
-  // gates: 4 (LSTM), 3 (GRU) or 1 (RNN). An Error for sizes or num_layers < 1 or dropout
-  // outside [0, 1].
+  // gates: 4 (LSTM), 3 (GRU) or 1 (RNN). An Error for sizes or num_layers < 1, dropout outside
+  // [0, 1], or proj_size outside [0, hidden_size).
   RNNBase(const char* module, int64_t gates, int64_t input_size, int64_t hidden_size, int64_t num_layers,
-          bool bias, bool batch_first, double dropout, bool bidirectional);
+          bool bias, bool batch_first, double dropout, bool bidirectional, int64_t proj_size = 0);
 
   // The functional arguments for this module's settings and training mode.
   functional::RnnArgs rnn_args() const;
   // Checks the input (float32, 2-d or 3-d, last dim input_size) and an optional state against
-  // (num_layers * dirs, [N,] hidden), naming the module and the state (`what`: "h0", "c0").
+  // (num_layers * dirs, [N,] features), naming the module and the state (`what`: "h0", "c0").
+  // features: hidden_size for a cell state (LSTM's c0), else proj_size when > 0, else hidden_size.
   void check_input(const Tensor& input) const;
-  void check_state(const Tensor& input, const Tensor& state, const char* what) const;
+  void check_state(const Tensor& input, const Tensor& state, const char* what, bool cell_state = false) const;
 
  private:
   int64_t input_size_;
@@ -97,16 +104,16 @@ class RNNBase : public Module {
   bool batch_first_;
   double dropout_;
   bool bidirectional_;
+  int64_t proj_size_;
   std::vector<std::string> flat_weights_names_;
 };
 
 class LSTM : public Cloneable<LSTM, RNNBase> {
  public:
-  // An Error when options.proj_size != 0 (not supported) and for the RNNBase checks.
+  // An Error for the RNNBase checks (proj_size included).
   LSTM(int64_t input_size, int64_t hidden_size, LSTMOptions options = {});
   // Returns (output, h_n, c_n); h0 and c0 are given together or not at all.
   std::tuple<Tensor, Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {}, const Tensor& c0 = {});
-  int64_t proj_size() const { return 0; }
 };
 
 class GRU : public Cloneable<GRU, RNNBase> {

@@ -11,8 +11,9 @@ namespace octet::nn {
 
 // The arguments of torch.nn.Upsample (all keywords there). Exactly one of size and scale_factor is
 // given, one value for every spatial dim or one per dim. mode: "nearest", "nearest-exact", "linear"
-// (3-D input), "bilinear" / "bicubic" (4-D), "trilinear" (5-D); align_corners only with the
-// interpolating modes.
+// (3-D input), "bilinear" / "bicubic" (4-D), "trilinear" (5-D), "area" (adaptive average pooling,
+// 3-D to 5-D); align_corners only with the interpolating modes. Like torch.nn.Upsample it has no
+// antialias argument (call F::interpolate for that).
 //   nn::Upsample({.scale_factor = {2}})    nn::Upsample({.size = {7, 9}, .mode = "bilinear", .align_corners = true})
 struct UpsampleOptions {
   Shape size = {};

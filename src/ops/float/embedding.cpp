@@ -80,8 +80,9 @@ BagMode parse_bag_mode(std::string_view mode) {
 
 }  // namespace
 
+// scale_grad_by_freq and sparse shape gradients only; the forward result does not depend on them.
 Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_t> padding_idx,
-                 std::optional<double> max_norm, double norm_type) {
+                 std::optional<double> max_norm, double norm_type, bool /*scale_grad_by_freq*/, bool /*sparse*/) {
   constexpr const char* kWhere = "embedding";
   check_weight(weight, kWhere);
   const int64_t num = weight.size(0), dim = weight.size(1);
@@ -106,12 +107,16 @@ Tensor embedding(const Tensor& input, const Tensor& weight, std::optional<int64_
 }
 
 Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets,
-                     std::optional<double> max_norm, double norm_type, std::string_view mode,
-                     const Tensor& per_sample_weights, bool include_last_offset,
-                     std::optional<int64_t> padding_idx) {
+                     std::optional<double> max_norm, double norm_type, bool scale_grad_by_freq,
+                     std::string_view mode, bool sparse, const Tensor& per_sample_weights,
+                     bool include_last_offset, std::optional<int64_t> padding_idx) {
   constexpr const char* kWhere = "embedding_bag";
   check_weight(weight, kWhere);
   const BagMode m = parse_bag_mode(mode);
+  // Gradient-only flags, but PyTorch rejects them with "max", so Octet does too.
+  OCTET_CHECK(!(m == BagMode::Max && scale_grad_by_freq), kWhere,
+              "max mode does not support scaling the gradient by the frequency (scale_grad_by_freq)");
+  OCTET_CHECK(!(m == BagMode::Max && sparse), kWhere, "max mode does not support sparse weights");
   const int64_t num = weight.size(0), dim = weight.size(1);
   const std::optional<int64_t> pad = checked_padding_idx(padding_idx, num, kWhere);
   OCTET_CHECK(input.defined() && (input.dim() == 1 || input.dim() == 2), kWhere,

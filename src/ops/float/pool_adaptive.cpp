@@ -1,4 +1,4 @@
-// pool_adaptive.cpp: adaptive_avg_pool1d/2d/3d and adaptive_max_pool1d/2d (+ indices), with a vector global-average-pool path.
+// pool_adaptive.cpp: adaptive_avg_pool1d/2d/3d and adaptive_max_pool1d/2d/3d (+ indices), with a vector global-average-pool path.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -130,11 +130,17 @@ Tensor adaptive_max_pool1d(const Tensor& input, const Shape& output_size) {
 Tensor adaptive_max_pool2d(const Tensor& input, const Shape& output_size) {
   return std::get<0>(adaptive_max(input, 2, output_size, "adaptive_max_pool2d"));
 }
+Tensor adaptive_max_pool3d(const Tensor& input, const Shape& output_size) {
+  return std::get<0>(adaptive_max(input, 3, output_size, "adaptive_max_pool3d"));
+}
 std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& input, const Shape& output_size) {
   return adaptive_max(input, 1, output_size, "adaptive_max_pool1d_with_indices");
 }
 std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& input, const Shape& output_size) {
   return adaptive_max(input, 2, output_size, "adaptive_max_pool2d_with_indices");
+}
+std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& input, const Shape& output_size) {
+  return adaptive_max(input, 3, output_size, "adaptive_max_pool3d_with_indices");
 }
 
 }  // namespace octet::functional

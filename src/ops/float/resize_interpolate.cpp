@@ -1,5 +1,6 @@
-// resize_interpolate.cpp: interpolate: nearest, nearest-exact, linear/bilinear/trilinear and bicubic, with PyTorch's source-index arithmetic.
+// resize_interpolate.cpp: interpolate: arguments, output sizes, the nearest/linear/cubic taps (PyTorch's index arithmetic), area and antialias.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <optional>
@@ -9,14 +10,18 @@
 
 #include "core/tensor_impl.h"
 #include "octet/engine.h"
+#include "octet/functional/pooling.h"
 #include "octet/functional/resize.h"
+#include "ops/float/resize_separable.h"
 
 namespace octet::functional {
 namespace {
 
+using detail::ResizeTaps;
+
 constexpr const char* kWhere = "interpolate";
 
-enum class Mode { Nearest, NearestExact, Linear, Cubic };
+enum class Mode { Nearest, NearestExact, Linear, Cubic, Area };
 
 struct ModeInfo {
   Mode mode;
@@ -30,27 +35,9 @@ ModeInfo parse_mode(std::string_view mode) {
   if (mode == "bilinear") return {Mode::Linear, 2};
   if (mode == "trilinear") return {Mode::Linear, 3};
   if (mode == "bicubic") return {Mode::Cubic, 2};
+  if (mode == "area") return {Mode::Area, 0};
   OCTET_FAIL(kWhere, "unknown mode '", mode,
-             "'; expected nearest, nearest-exact, linear, bilinear, trilinear or bicubic");
-}
-
-// The taps of one output position along one dim: input indices and their weights.
-struct Taps {
-  int64_t count = 1;  // taps per output position: 1 (nearest), 2 (linear), 4 (cubic)
-  std::vector<int64_t> index;
-  std::vector<float> weight;
-};
-
-// ATen's compute_scales_value: 1 / scale_factor when one is in use, else in / out, in float.
-float scale_value(std::optional<double> scale, int64_t in, int64_t out) {
-  return scale.has_value() && *scale > 0.0 ? static_cast<float>(1.0 / *scale)
-                                           : static_cast<float>(in) / static_cast<float>(out);
-}
-
-// ATen's area_pixel_compute_scale.
-float area_scale(int64_t in, int64_t out, bool align_corners, std::optional<double> scale) {
-  if (align_corners) return out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f;
-  return scale_value(scale, in, out);
+             "'; expected nearest, nearest-exact, linear, bilinear, trilinear, bicubic or area");
 }
 
 // ATen's area_pixel_compute_source_index (float arithmetic, as PyTorch uses for float32 input).
@@ -80,12 +67,10 @@ void cubic_coefficients(float t, float c[4]) {
 // nearest_shortcuts: PyTorch's 2-D nearest kernel (ATen's nearest_idx) copies straight through
 // when out == in and takes o / 2 when out == 2 * in, whatever scale_factor says; its 1-D and 3-D
 // kernels do not. With a scale_factor such as 1.1 (out == in) the two rules differ.
-Taps make_taps(Mode mode, int64_t in, int64_t out, bool align_corners, std::optional<double> scale,
-               bool nearest_shortcuts) {
-  Taps t;
-  t.count = mode == Mode::Linear ? 2 : mode == Mode::Cubic ? 4 : 1;
-  t.index.resize(static_cast<size_t>(out * t.count));
-  t.weight.resize(static_cast<size_t>(out * t.count));
+ResizeTaps make_taps(Mode mode, int64_t in, int64_t out, bool align_corners, std::optional<double> scale,
+                     bool nearest_shortcuts) {
+  ResizeTaps t;
+  t.resize(out, mode == Mode::Linear ? 2 : mode == Mode::Cubic ? 4 : 1);
   for (int64_t o = 0; o < out; ++o) {
     int64_t* idx = &t.index[static_cast<size_t>(o * t.count)];
     float* w = &t.weight[static_cast<size_t>(o * t.count)];
@@ -96,13 +81,13 @@ Taps make_taps(Mode mode, int64_t in, int64_t out, bool align_corners, std::opti
           idx[0] = out == in ? o : o >> 1;
           break;
         }
-        const float s = scale_value(scale, in, out);
+        const float s = detail::scale_value(scale, in, out);
         idx[0] = std::min(static_cast<int64_t>(std::floor(static_cast<float>(o) * s)), in - 1);
         break;
       }
       case Mode::NearestExact: {
         // ATen forms (dst + 0.5) * scale in double, then floors it as a float.
-        const float s = scale_value(scale, in, out);
+        const float s = detail::scale_value(scale, in, out);
         const float src = static_cast<float>((static_cast<double>(o) + 0.5) * static_cast<double>(s));
         idx[0] = std::min(static_cast<int64_t>(std::floor(src)), in - 1);
         w[0] = 1.0f;
@@ -115,7 +100,7 @@ Taps make_taps(Mode mode, int64_t in, int64_t out, bool align_corners, std::opti
           w[1] = 0.0f;
           break;
         }
-        const float src = source_index(area_scale(in, out, align_corners, scale), o, align_corners, false);
+        const float src = source_index(detail::area_pixel_scale(in, out, align_corners, scale), o, align_corners, false);
         float lambda;
         guard_index(src, in, &idx[0], &lambda);
         idx[1] = idx[0] + (idx[0] < in - 1 ? 1 : 0);
@@ -124,7 +109,7 @@ Taps make_taps(Mode mode, int64_t in, int64_t out, bool align_corners, std::opti
         break;
       }
       case Mode::Cubic: {
-        const float src = source_index(area_scale(in, out, align_corners, scale), o, align_corners, true);
+        const float src = source_index(detail::area_pixel_scale(in, out, align_corners, scale), o, align_corners, true);
         int64_t base;
         float lambda;
         guard_index(src, in, &base, &lambda);
@@ -132,55 +117,18 @@ Taps make_taps(Mode mode, int64_t in, int64_t out, bool align_corners, std::opti
         for (int64_t j = 0; j < 4; ++j) idx[j] = std::max<int64_t>(std::min(base - 1 + j, in - 1), 0);
         break;
       }
+      case Mode::Area:  // pooled by adaptive_avg_pool, never through taps
+        break;
     }
   }
   return t;
-}
-
-Taps identity_taps() {
-  Taps t;
-  t.index = {0};
-  t.weight = {1.0f};
-  return t;
-}
-
-// Along the contiguous dim: dst[r, o] = sum_j src[r, idx[o, j]] * w[o, j] for `rows` rows, the
-// first tap's product first (ATen's order: output = t0 * w0; output += tj * wj).
-void resample_rows(const float* src, float* dst, const Taps& t, int64_t rows, int64_t in, int64_t out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* s = src + r * in;
-    float* d = dst + r * out;
-    for (int64_t o = 0; o < out; ++o) {
-      const int64_t* idx = &t.index[static_cast<size_t>(o * t.count)];
-      const float* w = &t.weight[static_cast<size_t>(o * t.count)];
-      float v = s[idx[0]] * w[0];
-      for (int64_t j = 1; j < t.count; ++j) v += s[idx[j]] * w[j];
-      d[o] = v;
-    }
-  }
-}
-
-// Along an outer dim whose elements are contiguous vectors of `len` floats:
-// dst[o, :] = sum_j src[idx[o, j], :] * w[o, j] (the inner loop runs over contiguous memory).
-void resample_outer(const float* src, float* dst, const Taps& t, int64_t out, int64_t len) {
-  for (int64_t o = 0; o < out; ++o) {
-    const int64_t* idx = &t.index[static_cast<size_t>(o * t.count)];
-    const float* w = &t.weight[static_cast<size_t>(o * t.count)];
-    float* d = dst + o * len;
-    const float* s0 = src + idx[0] * len;
-    for (int64_t l = 0; l < len; ++l) d[l] = s0[l] * w[0];
-    for (int64_t j = 1; j < t.count; ++j) {
-      const float* sj = src + idx[j] * len;
-      for (int64_t l = 0; l < len; ++l) d[l] += sj[l] * w[j];
-    }
-  }
 }
 
 }  // namespace
 
 Tensor interpolate(const Tensor& input, const Shape& size, const std::vector<double>& scale_factor,
                    std::string_view mode, std::optional<bool> align_corners,
-                   std::optional<bool> recompute_scale_factor) {
+                   std::optional<bool> recompute_scale_factor, bool antialias) {
   OCTET_CHECK(input.defined(), kWhere, "input is an undefined tensor");
   OCTET_CHECK(input.dtype() == kFloat32, kWhere, "expected a float32 input, got ", input.dtype());
   const ModeInfo info = parse_mode(mode);
@@ -194,13 +142,16 @@ Tensor interpolate(const Tensor& input, const Shape& size, const std::vector<dou
   OCTET_CHECK(interpolating || !align_corners.has_value(), kWhere,
               "align_corners can only be set with the interpolating modes (linear, bilinear, bicubic, "
               "trilinear), got mode ", mode);
+  OCTET_CHECK(!antialias || mode == "bilinear" || mode == "bicubic", kWhere,
+              "antialias is only supported with the bilinear and bicubic modes (4-D input), got mode ", mode);
   const bool corners = align_corners.value_or(false);
   OCTET_CHECK(size.empty() != scale_factor.empty(), kWhere,
               size.empty() ? "either size or scale_factor must be given" : "only one of size and scale_factor may be given");
   OCTET_CHECK(!(recompute_scale_factor.value_or(false) && !size.empty()), kWhere,
               "recompute_scale_factor is not meaningful with an explicit size");
 
-  // Output sizes and the scales handed to the index arithmetic (none when sizes decide).
+  // Output sizes and the scales handed to the index arithmetic (none when sizes decide; "area"
+  // always recomputes, as PyTorch's interpolate does).
   Shape out(static_cast<size_t>(spatial));
   std::vector<std::optional<double>> scales(static_cast<size_t>(spatial));
   if (!size.empty()) {
@@ -215,7 +166,7 @@ Tensor interpolate(const Tensor& input, const Shape& size, const std::vector<dou
       const double sf = scale_factor.size() == 1 ? scale_factor[0] : scale_factor[static_cast<size_t>(i)];
       OCTET_CHECK(std::isfinite(sf) && sf > 0.0, kWhere, "scale_factor must be finite and > 0, got ", sf);
       out[static_cast<size_t>(i)] = static_cast<int64_t>(std::floor(static_cast<double>(input.size(2 + i)) * sf));
-      if (!recompute_scale_factor.value_or(false)) scales[static_cast<size_t>(i)] = sf;
+      if (!recompute_scale_factor.value_or(false) && info.mode != Mode::Area) scales[static_cast<size_t>(i)] = sf;
     }
   }
   const Shape in_spatial(input.shape().begin() + 2, input.shape().end());
@@ -226,6 +177,15 @@ Tensor interpolate(const Tensor& input, const Shape& size, const std::vector<dou
   OCTET_CHECK(positive, kWhere, "input and output sizes should be greater than 0, got input ",
               shape_to_string(in_spatial), " and output ", shape_to_string(out));
 
+  // "area" is adaptive average pooling to the output size (PyTorch calls adaptive_avg_pool{1,2,3}d).
+  if (info.mode == Mode::Area) {
+    switch (spatial) {
+      case 1: return adaptive_avg_pool1d(input, out);
+      case 2: return adaptive_avg_pool2d(input, out);
+      default: return adaptive_avg_pool3d(input, out);
+    }
+  }
+
   Shape out_shape = {input.size(0), input.size(1)};
   out_shape.insert(out_shape.end(), out.begin(), out.end());
   Tensor y = octet::detail::empty_uninitialized(out_shape, kFloat32);
@@ -233,21 +193,28 @@ Tensor interpolate(const Tensor& input, const Shape& size, const std::vector<dou
   const Tensor x = input.contiguous();
 
   // The 3-D view (D, H, W); dims the input lacks are 1 with a single unit tap.
-  int64_t in3[3] = {1, 1, 1}, out3[3] = {1, 1, 1};
-  Taps taps[3] = {identity_taps(), identity_taps(), identity_taps()};
+  std::array<int64_t, 3> in3 = {1, 1, 1}, out3 = {1, 1, 1};
+  std::array<ResizeTaps, 3> taps = {detail::identity_taps(1), detail::identity_taps(1), detail::identity_taps(1)};
   for (int64_t i = 0; i < spatial; ++i) {
     const size_t k = static_cast<size_t>(3 - spatial + i);
     in3[k] = input.size(2 + i);
     out3[k] = out[static_cast<size_t>(i)];
-    taps[k] = make_taps(info.mode, in3[k], out3[k], corners, scales[static_cast<size_t>(i)], spatial == 2);
+    const std::optional<double> sf = scales[static_cast<size_t>(i)];
+    if (!antialias) {
+      taps[k] = make_taps(info.mode, in3[k], out3[k], corners, sf, spatial == 2);
+    } else if (in3[k] == out3[k]) {
+      taps[k] = detail::identity_taps(in3[k]);  // ATen skips a dim whose size does not change
+    } else {
+      taps[k] = detail::antialias_taps(in3[k], out3[k], corners, sf, info.mode == Mode::Cubic);
+    }
   }
   const int64_t planes = input.size(0) * input.size(1);
-  const int64_t D = in3[0], H = in3[1], W = in3[2], OD = out3[0], OH = out3[1], OW = out3[2];
   const float* px = x.data_ptr<float>();
   float* py = y.data_ptr<float>();
 
   if (!interpolating) {
     // Nearest: a pure gather, one output row at a time.
+    const int64_t D = in3[0], H = in3[1], W = in3[2], OD = out3[0], OH = out3[1], OW = out3[2];
     const int64_t rows = planes * OD * OH;
 #pragma omp parallel for num_threads(octet::get_num_threads()) schedule(static)
     for (int64_t r = 0; r < rows; ++r) {
@@ -260,24 +227,7 @@ Tensor interpolate(const Tensor& input, const Shape& size, const std::vector<dou
     }
     return y;
   }
-
-  // Separable resampling, W then H then D, per plane: the nesting ATen evaluates
-  // (sum over d of w_d * (sum over h of w_h * (sum over w of w_w * x))), so the arithmetic matches.
-#pragma omp parallel num_threads(octet::get_num_threads())
-  {
-    std::vector<float> t1(spatial > 1 ? static_cast<size_t>(D * H * OW) : 0);
-    std::vector<float> t2(spatial > 2 ? static_cast<size_t>(D * OH * OW) : 0);
-#pragma omp for schedule(static)
-    for (int64_t p = 0; p < planes; ++p) {
-      const float* src = px + p * D * H * W;
-      float* dst = py + p * OD * OH * OW;
-      resample_rows(src, spatial == 1 ? dst : t1.data(), taps[2], D * H, W, OW);
-      if (spatial == 1) continue;
-      float* h_out = spatial == 3 ? t2.data() : dst;
-      for (int64_t d = 0; d < D; ++d) resample_outer(t1.data() + d * H * OW, h_out + d * OH * OW, taps[1], OH, OW);
-      if (spatial == 3) resample_outer(t2.data(), dst, taps[0], OD, OH * OW);
-    }
-  }
+  detail::resample_separable(px, py, planes, in3, out3, taps, spatial);
   return y;
 }
 

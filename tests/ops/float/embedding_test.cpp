@@ -25,13 +25,17 @@ TEST(EmbeddingGolden, MatchesPyTorchAndRenormalisesInPlace) {
   for (const auto& c : cases) {
     const auto& a = c.args;
     for (bool int32 : {false, true}) {
-      const std::string what = c.name + (int32 ? " int32" : "");
-      Tensor w = c.in(1).clone();
-      const Tensor idx = int32 ? c.in(0).to(kInt32) : c.in(0);
-      const Tensor y = F::embedding(idx, w, json_optional<int64_t>(a, "padding_idx"), json_optional<double>(a, "max_norm"),
-                                    a.at("norm_type").get<double>());
-      test::expect_close(y, c.out(0), what, 1e-6);
-      test::expect_close(w, c.out(1), what + " weight after", 1e-6);
+      // scale_grad_by_freq and sparse shape gradients only: the forward answer is the same with them.
+      for (bool grad_flags : {false, true}) {
+        const std::string what = c.name + (int32 ? " int32" : "") + (grad_flags ? " grad flags" : "");
+        Tensor w = c.in(1).clone();
+        const Tensor idx = int32 ? c.in(0).to(kInt32) : c.in(0);
+        const Tensor y = F::embedding(idx, w, json_optional<int64_t>(a, "padding_idx"),
+                                      json_optional<double>(a, "max_norm"), a.at("norm_type").get<double>(),
+                                      /*scale_grad_by_freq=*/grad_flags, /*sparse=*/grad_flags);
+        test::expect_close(y, c.out(0), what, 1e-6);
+        test::expect_close(w, c.out(1), what + " weight after", 1e-6);
+      }
     }
   }
 }
@@ -41,22 +45,31 @@ TEST(EmbeddingBagGolden, MatchesPyTorch) {
   ASSERT_GE(cases.size(), 16u);
   for (const auto& c : cases) {
     const auto& a = c.args;
-    Tensor w = test::strided_copy(c.in(1));  // renormalisation writes through the strides
-    const Tensor offsets = c.has("in2") ? c.in(2) : Tensor{};
-    const Tensor psw = c.has("in3") ? c.in(3) : Tensor{};
-    const Tensor y = F::embedding_bag(c.in(0), w, offsets, json_optional<double>(a, "max_norm"), a.at("norm_type").get<double>(),
-                                      a.at("mode").get<std::string>(), psw, a.at("include_last_offset").get<bool>(),
-                                      json_optional<int64_t>(a, "padding_idx"));
-    test::expect_close(y, c.out(0), c.name, 1e-6);
-    test::expect_close(w, c.out(1), c.name + " weight after", 1e-6);
+    const std::string mode = a.at("mode").get<std::string>();
+    // The gradient-only flags leave the answer unchanged ("max" rejects them, as PyTorch does).
+    for (bool grad_flags : {false, true}) {
+      if (grad_flags && mode == "max") continue;
+      Tensor w = test::strided_copy(c.in(1));  // renormalisation writes through the strides
+      const Tensor offsets = c.has("in2") ? c.in(2) : Tensor{};
+      const Tensor psw = c.has("in3") ? c.in(3) : Tensor{};
+      const Tensor y = F::embedding_bag(c.in(0), w, offsets, json_optional<double>(a, "max_norm"),
+                                        a.at("norm_type").get<double>(), /*scale_grad_by_freq=*/grad_flags, mode,
+                                        /*sparse=*/grad_flags, psw, a.at("include_last_offset").get<bool>(),
+                                        json_optional<int64_t>(a, "padding_idx"));
+      const std::string what = c.name + (grad_flags ? " grad flags" : "");
+      test::expect_close(y, c.out(0), what, 1e-6);
+      test::expect_close(w, c.out(1), what + " weight after", 1e-6);
+    }
   }
 }
 
 TEST(EmbeddingBag, EmptyBagsAndEmptyInput) {
   const Tensor w = from_vector<float>({1, 2, 3, 4}, {2, 2});
-  const Tensor y = F::embedding_bag(from_vector<int64_t>({1}), w, from_vector<int64_t>({0, 0, 1}), std::nullopt, 2.0, "max");
+  const Tensor y = F::embedding_bag(from_vector<int64_t>({1}), w, from_vector<int64_t>({0, 0, 1}), std::nullopt, 2.0,
+                                    /*scale_grad_by_freq=*/false, "max");
   EXPECT_TRUE(equal(y, from_vector<float>({0, 0, 3, 4, 0, 0}, {3, 2})));
-  const Tensor e = F::embedding_bag(from_vector<int64_t>({}), w, from_vector<int64_t>({0, 0}), std::nullopt, 2.0, "mean");
+  const Tensor e = F::embedding_bag(from_vector<int64_t>({}), w, from_vector<int64_t>({0, 0}), std::nullopt, 2.0,
+                                    /*scale_grad_by_freq=*/false, "mean");
   EXPECT_TRUE(equal(e, zeros({2, 2})));
   EXPECT_EQ(F::embedding(zeros({0, 3}, kInt64), w).shape(), (Shape{0, 3, 2}));
 }
@@ -88,15 +101,19 @@ TEST(EmbeddingErrors, EmbeddingBag) {
   EXPECT_OCTET_ERROR(F::embedding_bag(zeros({1, 2, 2}, kInt64), w), "embedding_bag: expected a 1-D (with offsets) or 2-D (fixed-size bags) input, got shape [1, 2, 2]");
   EXPECT_OCTET_ERROR(F::embedding_bag(from_vector<int64_t>({0, 9}), w, from_vector<int64_t>({0})),
                      "embedding_bag: index 9 is out of range for 5 embeddings (valid: 0 to 4)");
-  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, "median"),
+  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, false, "median"),
                      "embedding_bag: unknown mode 'median'; expected sum, mean or max");
-  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, "mean", ones({4})),
+  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, false, "mean", /*sparse=*/false, ones({4})),
                      "embedding_bag: per_sample_weights is only supported for mode 'sum', got mode 'mean'");
-  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, "sum", ones({3})),
+  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, false, "sum", /*sparse=*/false, ones({3})),
                      "per_sample_weights must be float32 with the input's shape [4], got float32 of shape [3]");
-  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, "sum", {}, true),
+  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, false, "sum", /*sparse=*/false, {}, true),
                      "embedding_bag: include_last_offset needs at least 2 offsets (one bag), got 1");
   EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<float>({0})), "offsets must be a 1-D int64 or int32 tensor, got float32 of shape [1]");
+  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, /*scale_grad_by_freq=*/true, "max"),
+                     "embedding_bag: max mode does not support scaling the gradient by the frequency (scale_grad_by_freq)");
+  EXPECT_OCTET_ERROR(F::embedding_bag(idx, w, from_vector<int64_t>({0}), std::nullopt, 2.0, false, "max", /*sparse=*/true),
+                     "embedding_bag: max mode does not support sparse weights");
 }
 
 }  // namespace

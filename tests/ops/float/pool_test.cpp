@@ -122,6 +122,26 @@ TEST(AdaptivePoolGolden, MatchesPyTorchOnEveryIsa) {
   EXPECT_GE(total, 14u);
 }
 
+// adaptive_max_pool3d (scripts/golden/gen_resize_pool_extra.py): overlapping and up-sampling
+// windows, global, unbatched, NaN (the index of a window's last NaN) and ties (the first maximum).
+TEST(AdaptiveMaxPool3dGolden, ValuesAndIndicesMatchPyTorch) {
+  static const test::GoldenFile extra("pooling_extra");
+  const auto cases = extra.cases_of("adaptive_max_pool3d");
+  ASSERT_EQ(cases.size(), 8u);
+  for (const auto& c : cases) {
+    const Shape out = json_shape(c.args.at("output_size"));
+    for (bool strided : {false, true}) {
+      const std::string what = c.name + (strided ? " strided" : "");
+      const Tensor x = strided ? test::strided_copy(c.in(0)) : c.in(0);
+      test::expect_close(F::adaptive_max_pool3d(x, out), c.out(0), what, 0.0);
+      const auto [v, i] = F::adaptive_max_pool3d_with_indices(x, out);
+      test::expect_close(v, c.out(0), what, 0.0);
+      EXPECT_EQ(i.dtype(), kInt64) << what;
+      EXPECT_TRUE(equal(i, c.out(1))) << what << ": indices differ";
+    }
+  }
+}
+
 // Larger random problems, every ISA level against the Ref level: the vector row kernels must agree
 // with the scalar scan on every stride (1, 2, gathered) and on the borders.
 TEST(Pool2d, VectorLevelsAgreeWithRef) {
@@ -177,6 +197,12 @@ TEST(PoolErrors, Shapes) {
   EXPECT_OCTET_ERROR(F::max_pool2d(x.to(kFloat64), {2}), "max_pool2d: expected a float32 input, got float64");
   EXPECT_OCTET_ERROR(F::adaptive_avg_pool2d(zeros({5}), {1}), "adaptive_avg_pool2d: expected a 3-D or 4-D input");
   EXPECT_OCTET_ERROR(F::adaptive_max_pool1d(zeros({2, 3, 4, 5}), {2}), "adaptive_max_pool1d: expected a 2-D or 3-D input");
+  EXPECT_OCTET_ERROR(F::adaptive_max_pool3d(zeros({3, 8, 8}), {2}),
+                     "adaptive_max_pool3d: expected a 4-D or 5-D input (C, D, H, W) or (N, C, D, H, W), got shape [3, 8, 8]");
+  EXPECT_OCTET_ERROR(F::adaptive_max_pool3d_with_indices(zeros({1, 2, 0, 3, 3}), {2}),
+                     "adaptive_max_pool3d_with_indices: expected non-zero sizes in every dim but the batch, got shape [1, 2, 0, 3, 3]");
+  EXPECT_OCTET_ERROR(F::adaptive_max_pool3d(zeros({2, 3, 4, 4, 4}, kInt64), {2}),
+                     "adaptive_max_pool3d: expected a float32 input, got int64");
 }
 
 TEST(PoolErrors, Arguments) {
@@ -196,6 +222,10 @@ TEST(PoolErrors, Arguments) {
   EXPECT_OCTET_ERROR(F::avg_pool2d(x, {2}, {}, {0}, false, true, 0), "avg_pool2d: divisor_override must be non-zero, got 0");
   EXPECT_OCTET_ERROR(F::adaptive_avg_pool2d(x, {2, 2, 2}), "adaptive_avg_pool2d: output_size must hold 1 or 2 values, got [2, 2, 2]");
   EXPECT_OCTET_ERROR(F::adaptive_max_pool2d(x, {-1}), "adaptive_max_pool2d: output_size must be >= 0, got [-1]");
+  const Tensor x3 = zeros({2, 3, 4, 4, 4});
+  EXPECT_OCTET_ERROR(F::adaptive_max_pool3d(x3, {2, 2}), "adaptive_max_pool3d: output_size must hold 1 or 3 values, got [2, 2]");
+  EXPECT_OCTET_ERROR(F::adaptive_max_pool3d_with_indices(x3, {2, -3, 2}),
+                     "adaptive_max_pool3d_with_indices: output_size must be >= 0, got [2, -3, 2]");
 }
 
 }  // namespace

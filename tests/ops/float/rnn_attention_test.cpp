@@ -1,4 +1,4 @@
-// rnn_attention_test.cpp: LSTM/GRU/RNN layers and cells and scaled dot-product attention vs PyTorch.
+// rnn_attention_test.cpp: LSTM (with projections)/GRU/RNN layers and cells and scaled dot-product attention vs PyTorch.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -76,6 +76,85 @@ TEST(RnnGolden, CellsMatchPyTorch) {
     ++checked;
   }
   EXPECT_EQ(checked, 6);
+}
+
+// LSTM with projections (scripts/golden/gen_lstm_proj.py): multi-layer, bidirectional,
+// batch_first, without biases, unbatched, initial states with h0 of proj_size and c0 of hidden.
+TEST(RnnGolden, LstmWithProjectionsMatchesPyTorch) {
+  test::GoldenFile file("rnn_proj");
+  int checked = 0;
+  for (const auto& c : file.cases()) {
+    F::RnnArgs args;
+    args.num_layers = c.args.at("num_layers");
+    args.bidirectional = c.args.at("bidirectional");
+    args.batch_first = c.args.at("batch_first");
+    args.has_biases = c.args.at("has_biases");
+    const std::vector<Tensor> p = params_of(c, c.args.at("num_params"));
+    const Tensor h0 = c.has("h0") ? c.get("h0") : Tensor();
+    const Tensor c0 = c.has("c0") ? c.get("c0") : Tensor();
+    auto [out, hn, cn] = F::lstm(c.in(0), h0, c0, p, args);
+    test::expect_close(out, c.out(0), c.name + " output");
+    test::expect_close(hn, c.out(1), c.name + " h_n");
+    test::expect_close(cn, c.out(2), c.name + " c_n");
+    ++checked;
+  }
+  EXPECT_EQ(checked, 6);
+}
+
+// A projection through the identity matrix is no projection: the same bits as the plain LSTM.
+TEST(Rnn, LstmIdentityProjectionEqualsThePlainLstm) {
+  Generator g(test::test_seed(6));
+  const int64_t in = 5, hidden = 6;
+  F::RnnArgs args;
+  args.num_layers = 2;
+  args.bidirectional = true;
+  Tensor identity = zeros({hidden, hidden});
+  for (int64_t i = 0; i < hidden; ++i) identity.select(0, i).select(0, i).fill_(1.0);
+  std::vector<Tensor> plain, projected;
+  for (int64_t layer = 0; layer < 2; ++layer) {
+    for (int dir = 0; dir < 2; ++dir) {
+      const std::vector<Tensor> w = {randn({4 * hidden, layer == 0 ? in : 2 * hidden}, g), randn({4 * hidden, hidden}, g),
+                                     randn({4 * hidden}, g), randn({4 * hidden}, g)};
+      plain.insert(plain.end(), w.begin(), w.end());
+      projected.insert(projected.end(), w.begin(), w.end());
+      projected.push_back(identity);
+    }
+  }
+  const Tensor x = randn({7, 3, in}, g), h0 = randn({4, 3, hidden}, g), c0 = randn({4, 3, hidden}, g);
+  auto [out_a, h_a, c_a] = F::lstm(x, h0, c0, plain, args);
+  auto [out_b, h_b, c_b] = F::lstm(x, h0, c0, projected, args);
+  EXPECT_TRUE(equal(out_a, out_b));
+  EXPECT_TRUE(equal(h_a, h_b));
+  EXPECT_TRUE(equal(c_a, c_b));
+}
+
+TEST(RnnErrors, LstmProjectionShapesAreChecked) {
+  Generator g(test::test_seed(7));
+  const Tensor x = randn({4, 2, 5}, g);
+  // hidden 7, proj_size 3: w_ih [28, 5], w_hh [28, 3], biases [28], w_hr [3, 7].
+  const std::vector<Tensor> p = {randn({28, 5}, g), randn({28, 3}, g), randn({28}, g), randn({28}, g), randn({3, 7}, g)};
+  auto [out, hn, cn] = F::lstm(x, {}, {}, p);
+  EXPECT_EQ(out.shape(), (Shape{4, 2, 3}));
+  EXPECT_EQ(hn.shape(), (Shape{1, 2, 3}));
+  EXPECT_EQ(cn.shape(), (Shape{1, 2, 7}));
+  EXPECT_OCTET_ERROR(F::lstm(x, {}, {}, {p[0], p[1], p[2]}),
+                     "lstm: expected 4 weight tensors (num_layers 1 x directions 1 x 4), or 5 with projections (x 5: "
+                     "w_hr last), got 3");
+  EXPECT_OCTET_ERROR(F::lstm(x, {}, {}, {p[0], p[1], p[2], p[3], randn({4, 7}, g)}),
+                     "lstm: layer 0: w_hh has 3 columns, expected proj_size = 4 (the rows of w_hr [4, 7])");
+  EXPECT_OCTET_ERROR(F::lstm(x, {}, {}, {p[0], p[1], p[2], p[3], randn({3, 6}, g)}),
+                     "lstm: layer 0: w_hh has 28 rows, expected 4 * hidden_size = 24");
+  EXPECT_OCTET_ERROR(F::lstm(x, {}, {}, {p[0], p[1], p[2], p[3], randn({21}, g)}),
+                     "lstm: layer 0: w_hr must be 2-D [proj_size, hidden_size], got shape [21]");
+  EXPECT_OCTET_ERROR(F::lstm(x, randn({1, 2, 7}, g), randn({1, 2, 7}, g), p), "lstm: expected h0 of shape [1, 2, 3], got [1, 2, 7]");
+  EXPECT_OCTET_ERROR(F::lstm(x, randn({1, 2, 3}, g), randn({1, 2, 3}, g), p), "lstm: expected c0 of shape [1, 2, 7], got [1, 2, 3]");
+  // A second layer takes proj_size * directions inputs.
+  F::RnnArgs two;
+  two.num_layers = 2;
+  std::vector<Tensor> p2 = p;
+  p2.insert(p2.end(), {randn({28, 7}, g), randn({28, 3}, g), randn({28}, g), randn({28}, g), randn({3, 7}, g)});
+  EXPECT_OCTET_ERROR(F::lstm(x, {}, {}, p2, two), "lstm: layer 1: w_ih must have shape [28, 3], got [28, 7]");
+  EXPECT_OCTET_ERROR(F::gru(x, {}, {p[0], p[1], p[2], p[3], p[4]}), "gru: expected 4 weight tensors (num_layers 1 x directions 1 x 4), got 5");
 }
 
 TEST(RnnErrors, ShapesAndCountsAreChecked) {

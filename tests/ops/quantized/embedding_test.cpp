@@ -134,7 +134,8 @@ TEST(QEmbedding, bags_match_the_float_embedding_bag_on_unpacked_weights) {
         const Tensor psw = mode == Q::kEmbeddingBagSum ? c.psw : Tensor();
         const Tensor got = bag(packed, c.indices, c.offsets, mode, psw, c.last);
         const char* name = mode == 0 ? "sum" : mode == 1 ? "mean" : "max";
-        const Tensor want = F::embedding_bag(c.indices, unpacked, c.offsets, std::nullopt, 2.0, name, psw, c.last);
+        const Tensor want = F::embedding_bag(c.indices, unpacked, c.offsets, std::nullopt, 2.0,
+                                             /*scale_grad_by_freq=*/false, name, /*sparse=*/false, psw, c.last);
         ASSERT_EQ(got.shape(), want.shape()) << name;
         if (mode == Q::kEmbeddingBagMax) {
           EXPECT_TRUE(equal(got, want)) << "max " << (four ? "4-bit" : "8-bit");
