@@ -17,3 +17,4 @@
 #include "octet/io/numpy.h"
 #include "octet/io/safetensors.h"
 #include "octet/nn/nn.h"
+#include "octet/graph.h"
