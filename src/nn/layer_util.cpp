@@ -108,6 +108,10 @@ void check_float_input(const Tensor& input, const std::string& module, std::init
   for (int64_t r : ranks) rank_ok = rank_ok || input.dim() == r;
   OCTET_CHECK(rank_ok, module, "expected a ", ranks_text(ranks), " input, got a ", input.dim(),
               "-D input of shape ", shape_to_string(input.shape()));
+  // A quantized tensor here usually means a DeQuantStub is missing between a quantized part of the
+  // model and this float module: say so instead of only naming the dtype.
+  OCTET_CHECK(!input.is_quantized(), module, "expected a float32 input, got a quantized ", input.dtype(),
+              " tensor: is a DeQuantStub (or DeQuantize) missing before this module?");
   OCTET_CHECK(input.dtype() == kFloat32, module, "expected a float32 input, got ", input.dtype());
 }
 

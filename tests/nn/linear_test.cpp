@@ -77,6 +77,10 @@ TEST(NnLinear, Errors) {
   Generator g(1);
   EXPECT_OCTET_ERROR(fc.forward(randn({3, 5}, g)), "Linear: expected an input of shape (*, 6) (in_features=6), got shape [3, 5]");
   EXPECT_OCTET_ERROR(fc.forward(zeros({3, 6}, kInt64)), "Linear: expected a float32 input, got int64");
+  // A quantized tensor reaching a float module points at the missing DeQuantStub.
+  EXPECT_OCTET_ERROR(fc.forward(quantize_per_tensor(zeros({3, 6}), 0.1, 0, kQUInt8)),
+                     "Linear: expected a float32 input, got a quantized quint8 tensor: is a DeQuantStub (or "
+                     "DeQuantize) missing before this module?");
   EXPECT_OCTET_ERROR(fc.forward(Tensor()), "Linear: the input is undefined");
 }
 

@@ -18,7 +18,7 @@ struct FromFloatArgs {
   const quantization::ActivationPostProcess* output_observer = nullptr;
   // Makes the weight observer (qconfig.weight): from_float runs it over the float weight and
   // quantizes the weight with its qparams. Empty: the module's PyTorch default weight observer.
-  quantization::ActivationPostProcessFactory weight_observer;
+  quantization::ActivationPostProcessFactory weight_observer{};
 };
 
 }  // namespace octet::nn::quantized
