@@ -18,3 +18,4 @@
 #include "octet/io/safetensors.h"
 #include "octet/nn/nn.h"
 #include "octet/graph.h"
+#include "octet/quantization.h"
