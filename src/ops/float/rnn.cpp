@@ -10,6 +10,7 @@
 #include "octet/error.h"
 #include "octet/functional/activation.h"
 #include "octet/functional/linear.h"
+#include "ops/float/rnn_cell.h"
 
 namespace octet::functional {
 namespace {
@@ -314,3 +315,18 @@ Tensor rnn_relu_cell(const Tensor& input, const Tensor& hx, const Tensor& w_ih, 
 }
 
 }  // namespace octet::functional
+
+// The cell step for the dynamically quantized RNNs (ops/float/rnn_cell.h), which project with
+// quantized weights but share these cell equations.
+namespace octet::ops {
+
+void rnn_cell_step(RnnCellKind kind, const float* x, const float* hh, float* h, float* c, int64_t n, int64_t hidden) {
+  using functional::Kind;
+  const Kind k = kind == RnnCellKind::Lstm ? Kind::Lstm
+                 : kind == RnnCellKind::Gru ? Kind::Gru
+                 : kind == RnnCellKind::RnnTanh ? Kind::RnnTanh
+                                                : Kind::RnnRelu;
+  functional::cell_step(k, x, hh, h, c, n, hidden);
+}
+
+}  // namespace octet::ops
