@@ -18,4 +18,7 @@
 #include "octet/io/safetensors.h"
 #include "octet/nn/nn.h"
 #include "octet/graph.h"
+#include "octet/onnx/import.h"
+#include "octet/onnx/export.h"
 #include "octet/quantization.h"
+#include "octet/nn/quantized.h"

@@ -14,3 +14,7 @@
 #include "octet/quantized/pooling.h"
 #include "octet/quantized/resize.h"
 #include "octet/quantized/shape.h"
+#include "octet/quantized/dynamic_linear_weight.h"
+#include "octet/quantized/embedding_packed.h"
+#include "octet/quantized/linear_fp16.h"
+#include "octet/quantized/rnn.h"
