@@ -13,6 +13,9 @@ packages=(
   libbenchmark-dev
   nlohmann-json3-dev
   zlib1g-dev
+  libonnx-dev
+  libprotobuf-dev
+  libonnx-testdata
 )
 
 missing=()

@@ -25,10 +25,16 @@ struct Command {
 };
 
 int command_info(std::span<const std::string_view> args);
+int command_run(std::span<const std::string_view> args);
+int command_inspect(std::span<const std::string_view> args);
+int command_bench(std::span<const std::string_view> args);
 
 // Adding a command is one file defining its function plus one line here.
 inline constexpr Command kCommands[] = {
     {"info", "show version, CPU features, ISA levels, kernels, engines and threads", command_info},
+    {"run", "run an ONNX model on inputs from .npy files, write its outputs", command_run},
+    {"inspect", "describe an ONNX model: inputs, outputs, operators, parameters, unsupported ops", command_inspect},
+    {"bench", "time an ONNX model: median latency and throughput", command_bench},
 };
 
 }  // namespace octet::cli

@@ -14,6 +14,17 @@ void register_builtin_ops(OpRegistry& registry) {
   register_tensor_ops(registry);
   register_generator_ops(registry);
   register_reduce_ops(registry);
+  register_rnn_ops(registry);
+  register_resize_ops(registry);
+  register_pad_ops(registry);
+  register_logical_ops(registry);
+  register_gather_elements_ops(registry);
+  register_unary_math_ops(registry);
+  register_variadic_ops(registry);
+  register_conv_transpose_ops(registry);
+  register_reduce_more_ops(registry);
+  register_tensor_misc_ops(registry);
+  register_small_int_ops(registry);
 }
 
 }  // namespace octet::graph::ops

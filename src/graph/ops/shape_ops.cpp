@@ -253,7 +253,12 @@ void infer_shape(InferenceContext& ctx) {
 void infer_expand(InferenceContext& ctx) {
   const TensorType& x = ctx.input_type(0);
   check_dtype_in(ctx, 1, {kInt64});
-  const std::optional<Dims> target = ctx.input_dims_value(1);
+  std::optional<Dims> target = ctx.input_dims_value(1);
+  const TensorType& shape_type = ctx.input_type(1);
+  if (!target && shape_type.shape && shape_type.rank() == 1 && (*shape_type.shape)[0].is_static()) {
+    // The shape's values are unknown but not its length: the output's rank is known.
+    target = Dims(static_cast<size_t>((*shape_type.shape)[0].size()));
+  }
   if (x.shape && target) {
     // The shape's unknown entries (-1 is not valid here, but a symbol's value may be unknown) broadcast as unknown.
     ctx.set_output_type(0, TensorType(x.dtype, broadcast_dims(*x.shape, *target, ctx)));
