@@ -9,6 +9,7 @@
 // with per-channel multipliers. Counters: M, N, K and GOP/s = 2*M*N*K / time.
 //
 // "tile/..." rows run one MR x NR tile over K = 512 (everything in L1): the kernel's own peak.
+// igemm rows (qigemm_kernels.inc) run the convolutions that take that path, rows through pointers.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -121,6 +122,56 @@ void bench_tile(benchmark::State& state, QGemmKernel kern) {
   report(state, m, n, k);
 }
 
+// igemm kernels on the convolutions that run on them (ops/quantized/conv_igemm.cpp): M output pixels,
+// N output channels, ks segments (kernel rows) of kc bytes each (KW * C_in rounded up to 4). The
+// segment pointers address one contiguous buffer (row i's segments back to back), as for interior
+// pixels; compare with the GEMM rows of the same layer for what the indirection costs.
+struct IGemmShape {
+  const char* layer;
+  int64_t m, n, ks, kc;
+};
+constexpr IGemmShape kIGemmShapes[] = {
+    {"resnet18/conv1_7x7s2", 12544, 64, 7, 24}, {"resnet18/layer1_3x3", 3136, 64, 3, 192},
+    {"resnet18/layer2_3x3", 784, 128, 3, 384},  {"resnet18/layer3_3x3", 196, 256, 3, 768},
+    {"resnet18/layer4_3x3", 49, 512, 3, 1536},  {"mobilenetv2/conv0_3x3s2", 12544, 32, 3, 12},
+};
+
+void bench_igemm(benchmark::State& state, QIGemmKernel ikern, IGemmShape s) {
+  if (!isa_usable(ikern.isa)) {
+    state.SkipWithError(isa_rejection_reason(ikern.isa).c_str());
+    return;
+  }
+  const QGemmKernel as_gemm{nullptr, ikern.mr, ikern.nr, ikern.act_bits, ikern.isa, ikern.name};
+  const int64_t k = s.ks * s.kc;
+  Problem pb(as_gemm, s.m, s.n, k);
+  std::vector<const uint8_t*> rows(static_cast<size_t>(s.m * s.ks));
+  for (int64_t i = 0; i < s.m; ++i) {
+    for (int64_t seg = 0; seg < s.ks; ++seg) rows[static_cast<size_t>(i * s.ks + seg)] = pb.a.data() + i * k + seg * s.kc;
+  }
+  const auto mr = static_cast<int64_t>(ikern.mr), nr = static_cast<int64_t>(ikern.nr);
+  const int64_t block = std::max<int64_t>(1, kWeightBlockBytes / std::max<int64_t>(nr * k, 1)) * nr;
+  QGemmParams p;
+  p.output = QGemmOutput::QU8;
+  p.zero_point = 128;
+  for (auto _ : state) {
+    for (int64_t j0 = 0; j0 < s.n; j0 += block) {
+      const int64_t j1 = std::min(s.n, j0 + block);
+      for (int64_t i = 0; i < s.m; i += mr) {
+        for (int64_t j = j0; j < j1; j += nr) {
+          p.col_init = pb.col_init.data() + j;
+          p.multiplier = pb.multiplier.data() + j;
+          ikern.fn(static_cast<size_t>(std::min(mr, s.m - i)), static_cast<size_t>(std::min(nr, j1 - j)),
+                   static_cast<size_t>(s.kc), static_cast<size_t>(s.ks), rows.data() + i * s.ks,
+                   pb.packed.data() + j * k, pb.c.data() + i * s.n + j, static_cast<size_t>(s.n), &p);
+        }
+      }
+    }
+    benchmark::DoNotOptimize(pb.c.data());
+    benchmark::ClobberMemory();
+  }
+  report(state, s.m, s.n, k);
+}
+
 // Activation packing (qgemm_pack_activations' variants) for the same shapes: M rows of K bytes,
 // with row sums; compare with the GEMM rows of the shape to see what packing adds.
 using PackFn = uint8_t (*)(size_t, size_t, const uint8_t*, size_t, uint8_t, uint8_t*, size_t, int32_t*);
@@ -162,6 +213,13 @@ const bool kRegistered = [] {
       std::string name = kname;
       name.append("/").append(s.model).append("/").append(s.layer).append("/M:").append(std::to_string(s.m));
       benchmark::RegisterBenchmark(name.c_str(), bench_shape, kern, s.m, s.n, s.k)->Unit(benchmark::kMicrosecond);
+    }
+  }
+  for (const QIGemmKernel& ikern : qigemm_compiled_kernels()) {
+    for (const IGemmShape& s : kIGemmShapes) {
+      std::string name(ikern.name);
+      name.append("/").append(s.layer).append("/M:").append(std::to_string(s.m));
+      benchmark::RegisterBenchmark(name.c_str(), bench_igemm, ikern, s)->Unit(benchmark::kMicrosecond);
     }
   }
   register_pack("qgemm_pack_activations__scalar", &qgemm_pack_activations__scalar, Isa::Ref);

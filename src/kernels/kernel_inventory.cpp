@@ -54,7 +54,15 @@ std::vector<InventoryRow> kernel_inventory() {
   for (const QGemmKernel& k : qgemm_compiled_kernels()) (k.act_bits == 7 ? fast7 : exact).push_back(k);
   add_picked(exact, "qu8_qs8w_gemm", {gemm.exact.name}, out);
   add_picked(fast7, "qu7_qs8w_gemm", {gemm.fast7.fn != nullptr ? gemm.fast7.name : std::string_view()}, out);
+  const QIGemmKernels igemm = qigemm_kernels();
+  std::vector<QIGemmKernel> iexact, ifast7;
+  for (const QIGemmKernel& k : qigemm_compiled_kernels()) (k.act_bits == 7 ? ifast7 : iexact).push_back(k);
+  add_picked(iexact, "qu8_qs8w_igemm", {igemm.exact.name}, out);
+  add_picked(ifast7, "qu7_qs8w_igemm", {igemm.fast7.fn != nullptr ? igemm.fast7.name : std::string_view()}, out);
   add_picked(qdwconv_compiled_kernels(), "qu8_qs8w_dwconv_fp32", {qdwconv_kernel().name}, out);
+  const QDwConvRowqKernel rowq = qdwconv_rowq_kernel();
+  add_picked(qdwconv_rowq_compiled_kernels(), "qu8_qs8w_dwconv_rowq_fp32",
+             {rowq.fn != nullptr ? rowq.name : std::string_view()}, out);
   const QDwConvRowpKernel rowp = qdwconv_rowp_kernel();
   add_picked(qdwconv_rowp_compiled_kernels(), "qu8_qs8w_dwconv_rowp_fp32",
              {rowp.fn != nullptr ? rowp.name : std::string_view()}, out);

@@ -123,4 +123,70 @@ void qdwconv_rowp_pair_row(size_t channels, const uint8_t* in, size_t in_stride,
   qdwconv_rowp_pair_row__scalar(channels, in, in_stride, width, pad_left, columns, za, out);
 }
 
+// ---- Row-quad kernels ----
+
+const std::vector<QDwConvRowqKernel>& qdwconv_rowq_compiled_kernels() {
+  static const std::vector<QDwConvRowqKernel> kernels = {
+#define OCTET_QDWCONV_ROWQ_UKERNEL(arch, name, isa, level) \
+  OCTET_IF_ARCH_##arch(QDwConvRowqKernel{&name##__##isa, Isa::level, #name "__" #isa}, )
+#include "kernels/qdwconv_rowq_kernels.inc"
+#undef OCTET_QDWCONV_ROWQ_UKERNEL
+  };
+  return kernels;
+}
+
+QDwConvRowqKernel qdwconv_rowq_kernel() {
+  for (const QDwConvRowqKernel& k : qdwconv_rowq_compiled_kernels()) {
+    if (isa_usable(k.isa)) return k;
+  }
+  return QDwConvRowqKernel{};
+}
+
+size_t qdwconv_rowq_padded_channels(size_t channels) {
+  const size_t full = channels / 64 * 64, rest = channels - full;
+  return full + (rest == 0 ? 0 : rest <= 32 ? 32 : 64);
+}
+
+namespace {
+
+// Position of channel c in the block order (kernels/qdwconv_kernels.h, "Row-quad kernels").
+size_t rowq_position(size_t channels, size_t c) {
+  const size_t b0 = c / 64 * 64;
+  const size_t width = channels - b0 > 32 ? 64 : 32;  // this block's width V
+  const size_t cb = c - b0, lane = cb / 16, k = cb % 16 / 4, i = cb % 4;
+  return b0 + (k * (width / 16) + lane) * 4 + i;
+}
+
+}  // namespace
+
+bool qdwconv_rowq_weights_fit(size_t channels, size_t taps, const int32_t* c1) {
+  const size_t cp = (channels + kQDwConvChannelTile - 1) / kQDwConvChannelTile * kQDwConvChannelTile;
+  for (size_t t = 0; t < taps; ++t) {
+    for (size_t c = 0; c < channels; ++c) {
+      const int32_t v = c1[t * cp + c];
+      if (v < -128 || v > 127) return false;
+    }
+  }
+  return true;
+}
+
+size_t qdwconv_rowq_packed_size(size_t channels) { return 3 * 4 * qdwconv_rowq_padded_channels(channels); }
+
+void qdwconv_rowq_pack_weights(size_t channels, size_t kw, const int32_t* c1, int8_t* packed) {
+  const size_t cp = (channels + kQDwConvChannelTile - 1) / kQDwConvChannelTile * kQDwConvChannelTile;
+  const size_t row = 4 * qdwconv_rowq_padded_channels(channels);
+  std::memset(packed, 0, qdwconv_rowq_packed_size(channels));
+  for (size_t r = 0; r < 3; ++r) {
+    for (size_t t = 0; t < kw && t < 4; ++t) {
+      const int32_t* tap = c1 + (t * 3 + r) * cp;
+      for (size_t c = 0; c < channels; ++c) packed[r * row + 4 * rowq_position(channels, c) + t] = static_cast<int8_t>(tap[c]);
+    }
+  }
+}
+
+void qdwconv_rowq_block_order(size_t channels, const uint32_t* in, uint32_t* out) {
+  std::memset(out, 0, qdwconv_rowq_padded_channels(channels) * sizeof(uint32_t));
+  for (size_t c = 0; c < channels; ++c) out[rowq_position(channels, c)] = in[c];
+}
+
 }  // namespace octet::kernels

@@ -173,4 +173,69 @@ void qdwconv_rowp_pair_row__scalar(size_t channels, const uint8_t* in, size_t in
 OCTET_IF_ARCH_x86(void qdwconv_rowp_pair_row__avx2(size_t channels, const uint8_t* in, size_t in_stride, size_t width,
                                                    size_t pad_left, size_t columns, uint8_t za, int32_t* out);)
 
+// ---- Row-quad kernels ----------------------------------------------------------------------------
+//
+// On AVX-512 VNNI the indirection kernel widens every byte of every tap (vpmovzxbd, one shuffle per 16
+// products) and multiplies it with one vpdpwssd: the shuffle port binds. The row-quad kernels use
+// vpdpbusd, which adds four u8 x s8 products into an int32 lane, on "quads": four horizontally
+// neighbouring input pixels of one channel in one lane,
+//
+//   Q[j][c] = bytes (a(j, c), a(j + 1, c), a(j + 2, c), a(j + 3, c))    j: padded column (0 is -pad_left)
+//
+// (a(j, c) the input byte, the zero point in the padding), formed in registers from the input rows by
+// two byte and two word unpacks per 16 channels, shared by neighbouring output pixels. With the
+// weights of a kernel row in the same order, W[r][c] = (w(r, 0), w(r, 1), w(r, 2), w(r, 3)) (zero past
+// KW), one vpdpbusd gives a whole kernel row of 16 channels:
+//
+//   acc(ow, c) = col_init[c] + sum_{r < 3} Q_r[ow * stride][c] . W[r][c]
+//
+// exact in int32 (no int16 stage). A 3x3 layer costs 3 vpdpbusd and about 6 shuffles per 16 channels
+// and output pixel, against 9 vpmovzxbd + 9 vpdpwssd. Conditions: 3 kernel rows (KD * KH = 3),
+// KW <= 4, width dilation 1, and int8 weights: w - zw in [-128, 127] for every tap (always so for
+// symmetric weights; the operator checks qdwconv_rowq_weights_fit, else it keeps the indirection
+// kernel). The sums and the output stage are the indirection kernels': equal to
+// qu8_qs8w_dwconv_fp32__scalar bit for bit.
+//
+// Input: rows[r] points at input row r's pixel 0 (`channels` bytes per pixel, `width` pixels), or is
+// null for a row of padding; padded column j is input pixel j - pad_left. Output pixel ow's bytes go
+// to output + ow * output_stride + c, c < channels.
+//
+// Channel order: channels go in blocks, 64 wide (a 512-bit vector) while more than 32 remain, then
+// one of 32 (256 bits); a block's last lanes may be padding. Inside a block of V channels the order is
+// the one byte and word unpacks leave: vector k (k = 0..3), 128-bit lane L (L < V / 16), dword i holds
+// channel 16 L + 4 k + i, i.e. the block's 16-byte chunk k * V / 16 + L holds channels 16 L + 4 k ..
+// 16 L + 4 k + 3. The weights (qdwconv_rowq_pack_weights: W[r] for every block, 4 * padded_channels
+// bytes per row) and col_init / multiplier (qdwconv_rowq_block_order, padded_channels values) come in
+// that order; the kernel's byte packs undo it on the way out.
+using qu8_qs8w_dwconv_rowq_fp32_fn = void (*)(size_t channels, size_t out_width, size_t stride,
+                                              const uint8_t* const* rows, size_t width, size_t pad_left, uint8_t za,
+                                              const int8_t* weights, const int32_t* col_init, const float* multiplier,
+                                              void* output, size_t output_stride, const QDwConvParams* params);
+
+#define OCTET_QDWCONV_ROWQ_UKERNEL(arch, name, isa, level) \
+  OCTET_IF_ARCH_##arch(std::remove_pointer_t<name##_fn> name##__##isa;)
+#include "kernels/qdwconv_rowq_kernels.inc"
+#undef OCTET_QDWCONV_ROWQ_UKERNEL
+
+struct QDwConvRowqKernel {
+  qu8_qs8w_dwconv_rowq_fp32_fn fn = nullptr;  // nullptr: none usable under the cap
+  Isa isa = Isa::Ref;
+  std::string_view name;
+};
+// The best row-quad kernel usable under the current ISA cap (fn == nullptr when none).
+QDwConvRowqKernel qdwconv_rowq_kernel();
+const std::vector<QDwConvRowqKernel>& qdwconv_rowq_compiled_kernels();
+
+// Channels rounded up to the blocks above (64, 64, ..., then 64 or 32).
+size_t qdwconv_rowq_padded_channels(size_t channels);
+// Whether every c1 weight (qdwconv_pack_weights: w - zw) fits int8, the row-quad kernels' condition.
+bool qdwconv_rowq_weights_fit(size_t channels, size_t taps, const int32_t* c1);
+// The c1 weights of a 3-row kernel of width kw <= 4 (tap t = kw * 3 + r, the operator's column-major
+// tap order) in the block order: 3 * 4 * padded_channels int8 values.
+size_t qdwconv_rowq_packed_size(size_t channels);
+void qdwconv_rowq_pack_weights(size_t channels, size_t kw, const int32_t* c1, int8_t* packed);
+// channels 32-bit values (int32, or float bit patterns) into the block order (padded_channels values,
+// zeros in the padding).
+void qdwconv_rowq_block_order(size_t channels, const uint32_t* in, uint32_t* out);
+
 }  // namespace octet::kernels

@@ -158,6 +158,38 @@ QGemmKernels qgemm_kernels() {
   return from_index(pick);
 }
 
+const std::vector<QIGemmKernel>& qigemm_compiled_kernels() {
+  static const std::vector<QIGemmKernel> kernels = {
+#define OCTET_QIGEMM_UKERNEL(arch, name, isa, level, mr, nr, act_bits) \
+  OCTET_IF_ARCH_##arch(QIGemmKernel{&name##__##isa, mr, nr, act_bits, Isa::level, #name "__" #isa}, )
+#include "kernels/qigemm_kernels.inc"
+#undef OCTET_QIGEMM_UKERNEL
+  };
+  return kernels;
+}
+
+QIGemmKernels qigemm_kernels() {
+  // Panels are packed for the GEMM kernel's width, so the igemm kernel must read that width (at the
+  // AMX level: the VNNI kernel, NR = 32 as well).
+  const size_t nr = qgemm_kernels().exact.nr;
+  QIGemmKernels k;
+  for (const QIGemmKernel& cand : qigemm_compiled_kernels()) {
+    if (cand.act_bits == 8 && cand.nr == nr && isa_usable(cand.isa)) {
+      k.exact = cand;
+      break;
+    }
+  }
+  if (k.exact.fn == nullptr) OCTET_FAIL("qigemm_kernels", "no usable 8-bit igemm kernel of panel width ", nr);
+  for (const QIGemmKernel& cand : qigemm_compiled_kernels()) {
+    if (cand.act_bits == 7 && cand.nr == nr && cand.isa == k.exact.isa) {
+      k.fast7 = cand;
+      break;
+    }
+  }
+  k.isa = k.exact.isa;
+  return k;
+}
+
 size_t qgemm_packed_size(size_t n, size_t k, size_t nr) {
   OCTET_CHECK(nr > 0, "qgemm_packed_size", "panel width nr must be > 0");
   const size_t np = (n + nr - 1) / nr * nr;

@@ -143,6 +143,46 @@ QGemmKernels qgemm_pick(std::vector<std::string>* log);
 // Every kernel compiled into this build, best level first (tests run each against the scalar one).
 const std::vector<QGemmKernel>& qgemm_compiled_kernels();
 
+// ---- Indirect GEMM (igemm) ----------------------------------------------------------------------
+//
+// The same tile, sums and output stages as qgemm_fn, with the activation rows gathered through
+// pointers (XNNPACK's igemm): row i of the tile is ks segments of kc bytes each (kc a multiple of 4),
+// segment s at a[i * ks + s], so K = ks * kc and
+//
+//   acc[i][j] = sum_{s < ks} sum_{k < kc} a[i * ks + s][k] * w(s * kc + k, j)  + col_init[j] - zw[j] * a_sum[i]
+//
+// A convolution points the segments of an output pixel straight at the input rows it reads (one
+// segment per kernel row: KW * C contiguous bytes of a channels-last input), instead of copying them
+// into an im2col row. w is one packed c4 panel of K = ks * kc. A kernel reads exactly kc bytes at each
+// of its mr * ks pointers and nothing else of the activations; pointers may repeat (padding rows).
+using qigemm_fn = void (*)(size_t mr, size_t nc, size_t kc, size_t ks, const uint8_t* const* a, const int8_t* w,
+                           void* c, size_t c_stride, const QGemmParams* params);
+
+// OCTET_QIGEMM_UKERNEL(arch, name, isa, level, mr, nr, act_bits) declares octet::kernels::<name>__<isa>.
+#define OCTET_QIGEMM_UKERNEL(arch, name, isa, level, mr, nr, act_bits) \
+  OCTET_IF_ARCH_##arch(std::remove_pointer_t<qigemm_fn> name##__##isa;)
+#include "kernels/qigemm_kernels.inc"
+#undef OCTET_QIGEMM_UKERNEL
+
+struct QIGemmKernel {
+  qigemm_fn fn = nullptr;
+  size_t mr = 0;
+  size_t nr = 0;
+  int act_bits = 8;
+  Isa isa = Isa::Ref;
+  std::string_view name;
+};
+struct QIGemmKernels {
+  QIGemmKernel exact;
+  QIGemmKernel fast7;  // fn == nullptr when none
+  Isa isa = Isa::Ref;
+};
+// The igemm kernels for the panels qgemm_kernels() reads: `exact` the first usable 8-bit kernel of
+// panel width qgemm_kernels().exact.nr, `fast7` the first usable 7-bit one of its level and width.
+QIGemmKernels qigemm_kernels();
+// Every igemm kernel compiled into this build, best level first.
+const std::vector<QIGemmKernel>& qigemm_compiled_kernels();
+
 // Packs w (N rows of K int8, row n at w + n * w_stride: PyTorch's [out_features, in_features]
 // layout) into the c4 layout for panel width nr. `packed` must hold qgemm_packed_size(n, k, nr)
 // bytes. Pads are zero.

@@ -12,13 +12,17 @@
 //   QU8/QS8: clamp(nearbyint((float)acc * M[j]) + zp, qmin, qmax);  F32: clamp((float)acc*s[j] + b[j])
 // and with the __scalar kernel's output for the same inputs. Activations, packed weights, per-column
 // arrays, row sums and C each end at a PROT_NONE page, so an over-read or over-write faults; the
-// bytes between a row's last column and the next row (odd strides) must stay untouched. A mismatch
+// bytes between a row's last column and the next row (odd strides) must stay untouched. For an igemm
+// kernel (Test(QIGemmKernel, ...), .segments(ks)) each row's ks segments are copied to shuffled places of
+// a guarded arena with junk bytes between them and reached through pointers (shared_segments: some
+// rows point at the previous row's segments). A mismatch
 // prints the index, the three values, the accumulator, the parameters and the seed
 // (OCTET_TEST_SEED=<seed> reruns it).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstddef>
@@ -28,6 +32,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/qgemm_kernels.h"
@@ -83,15 +89,24 @@ class QGemmTester {
   QGemmTester& bias_range(int32_t lo, int32_t hi) { bias_lo_ = lo; bias_hi_ = hi; return *this; }
   QGemmTester& col_init_offset(uint32_t v) { col_init_offset_ = v; return *this; }
   QGemmTester& seed(uint64_t v) { seed_ = v; return *this; }
+  // igemm only: each row is `ks` segments of kp / ks bytes (kp / ks must be a multiple of 4), each
+  // reached through its own pointer into a scattered arena; with shared_segments, some rows' segments
+  // repeat the previous row's and point at the same bytes (as a convolution's padding rows do).
+  QGemmTester& segments(size_t v) { ks_ = v; return *this; }
+  QGemmTester& shared_segments(bool v) { shared_segments_ = v; return *this; }
 
   size_t kp() const { return (k_ + 3) / 4 * 4; }
 
   // Runs `kernel` (and the __scalar kernel, `scalar`) over the whole product; returns whether they
   // matched (failures are reported through gtest).
-  bool Test(const QGemmKernel& kernel, const QGemmKernel& scalar) const;
+  bool Test(const QGemmKernel& kernel, const QGemmKernel& scalar) const { return TestImpl(kernel, scalar); }
+  // The same for an igemm kernel (against the __scalar igemm kernel), rows gathered through pointers.
+  bool Test(const QIGemmKernel& kernel, const QIGemmKernel& scalar) const { return TestImpl(kernel, scalar); }
 
  private:
-  std::string describe(const QGemmKernel& kernel) const;
+  template <class Kernel>
+  bool TestImpl(const Kernel& kernel, const Kernel& scalar) const;
+  std::string describe(std::string_view kernel) const;
 
   size_t m_ = 1, n_ = 1, k_ = 4;
   size_t a_stride_ = 0, c_stride_ = 0;
@@ -111,6 +126,8 @@ class QGemmTester {
   int32_t bias_lo_ = -100000, bias_hi_ = 100000;
   uint32_t col_init_offset_ = 0;
   uint64_t seed_ = 1;
+  size_t ks_ = 1;
+  bool shared_segments_ = false;
 };
 
 // --- implementation ------------------------------------------------------------------------------
@@ -137,9 +154,9 @@ inline const char* qgemm_output_name(QGemmOutput o) {
   return "?";
 }
 
-inline std::string QGemmTester::describe(const QGemmKernel& kernel) const {
+inline std::string QGemmTester::describe(std::string_view kernel) const {
   std::ostringstream os;
-  os << kernel.name << " m=" << m_ << " n=" << n_ << " k=" << k_ << " a_stride=" << (a_stride_ ? a_stride_ : kp())
+  os << kernel << " m=" << m_ << " n=" << n_ << " k=" << k_ << " a_stride=" << (a_stride_ ? a_stride_ : kp())
      << " c_stride=" << (c_stride_ ? c_stride_ : n_) << " za=" << a_zero_point_;
   if (per_channel_) {
     os << " zw=per-channel[" << zw_lo_ << "," << zw_hi_ << "]";
@@ -149,7 +166,9 @@ inline std::string QGemmTester::describe(const QGemmKernel& kernel) const {
   os << " output=" << qgemm_output_name(output_) << " zp=" << out_zero_point_ << " qmin=" << qmin_ << " qmax=" << qmax_
      << " multipliers=" << static_cast<int>(multipliers_) << " f32 [" << f32_min_ << ", " << f32_max_
      << "] bias=" << f32_bias_ << " act_max=" << static_cast<int>(act_max_) << " a_fill=" << static_cast<int>(a_fill_)
-     << " w_fill=" << static_cast<int>(w_fill_) << " col_init_offset=" << col_init_offset_ << " seed=" << seed_
+     << " w_fill=" << static_cast<int>(w_fill_) << " col_init_offset=" << col_init_offset_;
+  if (ks_ > 1 || shared_segments_) os << " segments=" << ks_ << " shared=" << shared_segments_;
+  os << " seed=" << seed_
      << " (rerun with OCTET_TEST_SEED=" << seed_ << ")";
   return os.str();
 }
@@ -184,7 +203,38 @@ struct QGemmRun {
   }
 };
 
-inline bool QGemmTester::Test(const QGemmKernel& kernel, const QGemmKernel& scalar) const {
+// Runs an igemm kernel tile by tile: rows[i * ks + s] is row i's segment s.
+struct QIGemmRun {
+  const QIGemmKernel* kernel;
+  size_t m, n, kc, ks;
+  const uint8_t* const* rows;
+  const int8_t* packed;
+  char* c;
+  size_t c_stride_bytes;
+  size_t elem;
+  QGemmParams base;
+
+  void operator()() const {
+    const size_t mr = kernel->mr, nr = kernel->nr, kp = kc * ks;
+    for (size_t i = 0; i < m; i += mr) {
+      for (size_t j = 0; j < n; j += nr) {
+        QGemmParams p = base;
+        p.col_init = base.col_init + j;
+        if (base.a_sum != nullptr) p.a_sum = base.a_sum + i;
+        if (base.w_zero_point != nullptr) p.w_zero_point = base.w_zero_point + j;
+        if (base.multiplier != nullptr) p.multiplier = base.multiplier + j;
+        if (base.scale != nullptr) p.scale = base.scale + j;
+        if (base.bias != nullptr) p.bias = base.bias + j;
+        kernel->fn(m - i < mr ? m - i : mr, n - j < nr ? n - j : nr, kc, ks, rows + i * ks, packed + j * kp,
+                   c + i * c_stride_bytes + j * elem, c_stride_bytes, &p);
+      }
+    }
+  }
+};
+
+template <class Kernel>
+inline bool QGemmTester::TestImpl(const Kernel& kernel, const Kernel& scalar) const {
+  constexpr bool kIndirect = std::is_same_v<Kernel, QIGemmKernel>;
   const size_t kpad = kp();
   const size_t a_stride = a_stride_ != 0 ? a_stride_ : kpad;
   const size_t c_stride = c_stride_ != 0 ? c_stride_ : n_;
@@ -210,6 +260,20 @@ inline bool QGemmTester::Test(const QGemmKernel& kernel, const QGemmKernel& scal
         }
       }
       a[i * a_stride + kk] = v;
+    }
+  }
+  // igemm: segments of kc bytes; shared ones repeat the previous row's segment (same bytes, so the
+  // reference below needs no change) and will point at the same memory.
+  const size_t ks = kIndirect ? ks_ : 1;
+  if (kIndirect && (ks == 0 || kpad % ks != 0 || (kpad / ks) % 4 != 0)) {
+    ADD_FAILURE() << "tester: kp = " << kpad << " is not " << ks << " segments of a multiple of 4 bytes";
+    return false;
+  }
+  const size_t kc = kIndirect ? kpad / ks : kpad;
+  auto shared = [&](size_t i, size_t seg) { return shared_segments_ && i > 0 && (i + seg) % 3 == 0; };
+  for (size_t i = 0; i < m_; ++i) {
+    for (size_t seg = 0; seg < ks; ++seg) {
+      if (shared(i, seg)) std::memcpy(&a[i * a_stride + seg * kc], &a[(i - 1) * a_stride + seg * kc], kc);
     }
   }
   // Weights: n rows of k int8 (PyTorch's [out, in] layout).
@@ -341,15 +405,44 @@ inline bool QGemmTester::Test(const QGemmKernel& kernel, const QGemmKernel& scal
   base.min = f32_min_;
   base.max = f32_max_;
 
+  // igemm: every distinct segment copied to its own place in a scattered arena (shuffled order, junk
+  // bytes between them; the last one ends at the guard page), and the pointers to them.
+  std::vector<const uint8_t*> rows(m_ * ks);
+  const size_t gap = 3;
+  test::GuardedBuffer<uint8_t> arena(kIndirect && m_ > 0 ? m_ * ks * (kc + gap) : 1);
+  if (kIndirect && m_ > 0) {
+    arena.poison(0xA5 & act_max_);
+    std::vector<size_t> order(m_ * ks);
+    for (size_t t = 0; t < order.size(); ++t) order[t] = t;
+    std::shuffle(order.begin(), order.end(), rng);
+    // Place t-th segment of `order` at slot t; the last slot's bytes end right before the guard page.
+    const size_t end = m_ * ks * (kc + gap);
+    for (size_t t = 0; t < order.size(); ++t) {
+      const size_t i = order[t] / ks, seg = order[t] % ks;
+      uint8_t* dst = arena.data() + end - (order.size() - t) * (kc + gap) + gap;
+      if (kc > 0) std::memcpy(dst, &a[i * a_stride + seg * kc], kc);
+      rows[i * ks + seg] = dst;
+    }
+    for (size_t i = 0; i < m_; ++i) {
+      for (size_t seg = 0; seg < ks; ++seg) {
+        if (shared(i, seg)) rows[i * ks + seg] = rows[(i - 1) * ks + seg];
+      }
+    }
+  }
+
   // Runs one kernel into a poisoned C and returns the bytes.
-  auto run = [&](const QGemmKernel& kern, std::vector<char>& out) {
+  auto run = [&](const Kernel& kern, std::vector<char>& out) {
     const size_t packed_size = qgemm_packed_size(n_, k_, kern.nr);
     test::GuardedBuffer<int8_t> packed(packed_size == 0 ? 1 : packed_size);
     qgemm_pack_weights(n_, k_, kern.nr, w.data(), k_, packed.data());
     test::GuardedBuffer<char> c(c_bytes);
     c.poison(0x5A);
     if (m_ > 0 && n_ > 0) {
-      QGemmRun{&kern, m_, n_, kpad, a.data(), a_stride, packed.data(), c.data(), c_stride_bytes, elem, base}();
+      if constexpr (kIndirect) {
+        QIGemmRun{&kern, m_, n_, kc, ks, rows.data(), packed.data(), c.data(), c_stride_bytes, elem, base}();
+      } else {
+        QGemmRun{&kern, m_, n_, kpad, a.data(), a_stride, packed.data(), c.data(), c_stride_bytes, elem, base}();
+      }
     }
     out.assign(c.data(), c.data() + c_bytes);
   };
@@ -384,14 +477,14 @@ inline bool QGemmTester::Test(const QGemmKernel& kernel, const QGemmKernel& scal
       ADD_FAILURE() << "mismatch at row " << i << ", column " << j << ": kernel " << show(got) << ", __scalar "
                     << show(ref) << ", expected " << show(expected) << "\n  acc " << acc[i * n_ + j]
                     << ", col_init " << col_init[j] << ", zw " << zw[j] << ", a_sum " << a_sum[i] << ", multiplier "
-                    << mult[j] << ", scale " << scale[j] << ", bias " << fbias[j] << "\n  " << describe(kernel);
+                    << mult[j] << ", scale " << scale[j] << ", bias " << fbias[j] << "\n  " << describe(kernel.name);
       return false;
     }
     if (i + 1 < m_) {
       for (size_t off = i * c_stride_bytes + n_ * elem; off < (i + 1) * c_stride_bytes; ++off) {
         if (got[off] != 0x5A) {
           ADD_FAILURE() << "wrote past column " << n_ << " of row " << i << " (byte " << off - i * c_stride_bytes
-                        << " of the row)\n  " << describe(kernel);
+                        << " of the row)\n  " << describe(kernel.name);
           return false;
         }
       }

@@ -27,23 +27,12 @@ inline int32_t requantize_value(int32_t acc, float multiplier, float zero_point,
 
 }  // namespace
 
-void qu8_qs8w_gemm_4x4c4__scalar(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride,
-                                 const int8_t* w, void* c, size_t c_stride, const QGemmParams* p) {
-  constexpr size_t kMR = 4, kNR = 4;
-  assert(mr >= 1 && mr <= kMR && nc >= 1 && nc <= kNR && kc % 4 == 0);
-  assert(p->col_init != nullptr);
-  int32_t acc[kMR][kNR] = {};
-  for (size_t g = 0; g < kc / 4; ++g) {
-    const int8_t* wg = w + g * kNR * 4;
-    for (size_t i = 0; i < mr; ++i) {
-      const uint8_t* ai = a + i * a_stride + g * 4;
-      for (size_t j = 0; j < nc; ++j) {
-        for (size_t t = 0; t < 4; ++t) {
-          acc[i][j] = wrap_add(acc[i][j], static_cast<int32_t>(ai[t]) * static_cast<int32_t>(wg[j * 4 + t]));
-        }
-      }
-    }
-  }
+namespace {
+
+constexpr size_t kMR = 4, kNR = 4;
+
+// The output stage of an mr x nc tile of raw sums acc (the definition in qgemm_kernels.h).
+void finish_tile(size_t mr, size_t nc, int32_t (&acc)[kMR][kNR], void* c, size_t c_stride, const QGemmParams* p) {
   for (size_t i = 0; i < mr; ++i) {
     for (size_t j = 0; j < nc; ++j) {
       int32_t v = wrap_add(acc[i][j], p->col_init[j]);
@@ -83,6 +72,49 @@ void qu8_qs8w_gemm_4x4c4__scalar(size_t mr, size_t nc, size_t kc, const uint8_t*
       }
     }
   }
+}
+
+// acc[i][j] += the kc / 4 k-groups of row i (at rows[i]) times the panel at w, in wrapping int32.
+void accumulate(size_t mr, size_t nc, size_t kc, const uint8_t* const* rows, const int8_t* w,
+                int32_t (&acc)[kMR][kNR]) {
+  for (size_t g = 0; g < kc / 4; ++g) {
+    const int8_t* wg = w + g * kNR * 4;
+    for (size_t i = 0; i < mr; ++i) {
+      const uint8_t* ai = rows[i] + g * 4;
+      for (size_t j = 0; j < nc; ++j) {
+        for (size_t t = 0; t < 4; ++t) {
+          acc[i][j] = wrap_add(acc[i][j], static_cast<int32_t>(ai[t]) * static_cast<int32_t>(wg[j * 4 + t]));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void qu8_qs8w_gemm_4x4c4__scalar(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride,
+                                 const int8_t* w, void* c, size_t c_stride, const QGemmParams* p) {
+  assert(mr >= 1 && mr <= kMR && nc >= 1 && nc <= kNR && kc % 4 == 0);
+  assert(p->col_init != nullptr);
+  int32_t acc[kMR][kNR] = {};
+  const uint8_t* rows[kMR] = {};
+  for (size_t i = 0; i < mr; ++i) rows[i] = a + i * a_stride;
+  accumulate(mr, nc, kc, rows, w, acc);
+  finish_tile(mr, nc, acc, c, c_stride, p);
+}
+
+// The igemm tile: segment s of every row against k-groups [s * kc / 4, (s + 1) * kc / 4) of the panel.
+void qu8_qs8w_igemm_4x4c4__scalar(size_t mr, size_t nc, size_t kc, size_t ks, const uint8_t* const* a,
+                                  const int8_t* w, void* c, size_t c_stride, const QGemmParams* p) {
+  assert(mr >= 1 && mr <= kMR && nc >= 1 && nc <= kNR && kc % 4 == 0 && ks >= 1);
+  assert(p->col_init != nullptr);
+  int32_t acc[kMR][kNR] = {};
+  for (size_t s = 0; s < ks; ++s) {
+    const uint8_t* rows[kMR] = {};
+    for (size_t i = 0; i < mr; ++i) rows[i] = a[i * ks + s];
+    accumulate(mr, nc, kc, rows, w + s * (kc / 4) * kNR * 4, acc);
+  }
+  finish_tile(mr, nc, acc, c, c_stride, p);
 }
 
 }  // namespace octet::kernels

@@ -27,6 +27,19 @@ inline const uint8_t* tap_row(const uint8_t* const* rows, size_t t, size_t input
   return r == zero ? zero : r + input_offset;
 }
 
+// acc + the int16-pair products of a and b (vpdpwssd). GCC 12 allocates the intrinsic's accumulator
+// badly in these loops: with the requantization after the loop it copied every accumulator into a
+// scratch register and back on each tap (four vmovdqa per four vpdpwssd); the same instruction
+// through inline asm (accumulator in and out of one register) keeps the loop at its 8 vector uops.
+inline __m512i dpwssd(__m512i acc, __m512i a, __m512i b) {
+#if defined(__GNUC__) && !defined(__clang__)
+  asm("vpdpwssd %2, %1, %0" : "+v"(acc) : "v"(a), "v"(b));
+  return acc;
+#else
+  return _mm512_dpwssd_epi32(acc, a, b);
+#endif
+}
+
 // The zero-masked forms with an all-ones mask are the plain instructions; GCC 12's unmasked
 // intrinsics pass an "undefined" source that trips -Wmaybe-uninitialized under -Werror.
 constexpr __mmask16 kAll = 0xFFFF;
@@ -66,7 +79,7 @@ inline void block16(size_t c, __mmask16 mask, size_t cp, size_t taps, const uint
   __m512i acc = _mm512_maskz_loadu_epi32(mask, col_init + c);
   for (size_t t = 0; t < taps; ++t) {
     const uint8_t* r = tap_row<kOffset>(rows, t, input_offset, zero) + c;
-    acc = _mm512_dpwssd_epi32(acc, widen16(r, mask), _mm512_loadu_si512(weights + t * cp + c));
+    acc = dpwssd(acc, widen16(r, mask), _mm512_loadu_si512(weights + t * cp + c));
   }
   const __m512 m = _mm512_maskz_loadu_ps(mask, multiplier + c);
   _mm_mask_storeu_epi8(out + c, mask, narrow<kSigned>(rq.apply(acc, m)));
@@ -87,10 +100,10 @@ inline void block32x2(size_t c, size_t cp, size_t taps, const uint8_t* const* ro
     const uint8_t* r0 = tap_row<kOffset>(rows0, t, input_offset, zero) + c;
     const uint8_t* r1 = tap_row<kOffset>(rows1, t, input_offset, zero) + c;
     const __m512i w0 = _mm512_loadu_si512(w), w1 = _mm512_loadu_si512(w + 16);
-    acc00 = _mm512_dpwssd_epi32(acc00, widen16(r0), w0);
-    acc01 = _mm512_dpwssd_epi32(acc01, widen16(r0 + 16), w1);
-    acc10 = _mm512_dpwssd_epi32(acc10, widen16(r1), w0);
-    acc11 = _mm512_dpwssd_epi32(acc11, widen16(r1 + 16), w1);
+    acc00 = dpwssd(acc00, widen16(r0), w0);
+    acc01 = dpwssd(acc01, widen16(r0 + 16), w1);
+    acc10 = dpwssd(acc10, widen16(r1), w0);
+    acc11 = dpwssd(acc11, widen16(r1 + 16), w1);
   }
   const __m512 m0 = _mm512_loadu_ps(multiplier + c), m1 = _mm512_loadu_ps(multiplier + c + 16);
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out0 + c), narrow<kSigned>(rq.apply(acc00, m0)));
@@ -109,8 +122,8 @@ inline void block32(size_t c, size_t cp, size_t taps, const uint8_t* const* rows
   const int32_t* w = weights + c;
   for (size_t t = 0; t < taps; ++t, w += cp) {
     const uint8_t* r = tap_row<kOffset>(rows, t, input_offset, zero) + c;
-    acc0 = _mm512_dpwssd_epi32(acc0, widen16(r), _mm512_loadu_si512(w));
-    acc1 = _mm512_dpwssd_epi32(acc1, widen16(r + 16), _mm512_loadu_si512(w + 16));
+    acc0 = dpwssd(acc0, widen16(r), _mm512_loadu_si512(w));
+    acc1 = dpwssd(acc1, widen16(r + 16), _mm512_loadu_si512(w + 16));
   }
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c), narrow<kSigned>(rq.apply(acc0, _mm512_loadu_ps(multiplier + c))));
   _mm_storeu_si128(reinterpret_cast<__m128i*>(out + c + 16),

@@ -198,18 +198,35 @@ inline void store_tile(const __m256i (&acc)[MR][NV], void* c, size_t c_stride, s
   }
 }
 
+// A GEMM tile's rows: one segment, row i at a + i * a_stride.
+struct DirectRows {
+  const uint8_t* a;
+  size_t stride;
+  static size_t segments() { return 1; }
+  const uint8_t* row(size_t i, size_t) const { return a + i * stride; }
+};
+
+// An igemm tile's rows: ks segments, row i's segment s at a[i * ks + s].
+struct IndirectRows {
+  const uint8_t* const* a;
+  size_t ks;
+  size_t segments() const { return ks; }
+  const uint8_t* row(size_t i, size_t s) const { return a[i * ks + s]; }
+};
+
 // Runs TILE<R, NV> for R = mr (1 <= mr <= MR): every row count has its own instantiation, so a short
 // tile (M = 1 in a linear layer, the last rows of a product) costs its own rows only, not MR.
-template <size_t NV, template <size_t, size_t> class Tile, size_t... R>
-inline void by_rows(std::index_sequence<R...>, size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride,
-                    const int8_t* w, void* c, size_t c_stride, const QGemmParams* p) {
-  (void)((mr == R + 1 ? (Tile<R + 1, NV>::run(nc, kc, a, a_stride, w, c, c_stride, p), true) : false) || ...);
+template <size_t NV, template <size_t, size_t> class Tile, class Rows, size_t... R>
+inline void by_rows(std::index_sequence<R...>, size_t mr, size_t nc, size_t kc, const Rows& rows, const int8_t* w,
+                    void* c, size_t c_stride, const QGemmParams* p) {
+  (void)((mr == R + 1 ? (Tile<R + 1, NV>::run(nc, kc, rows, w, c, c_stride, p), true) : false) || ...);
 }
 
 // qu7: MR rows x 8*NV columns; every activation byte <= 127 (see the top of the file).
 template <size_t MR, size_t NV>
 struct Qu7Tile {
-  static void run(size_t nc, size_t kc, const uint8_t* a, size_t a_stride, const int8_t* w, void* c, size_t c_stride,
+  template <class Rows>
+  static void run(size_t nc, size_t kc, const Rows& rows, const int8_t* w, void* c, size_t c_stride,
                   const QGemmParams* p) {
     assert(nc >= 1 && nc <= 8 * NV && kc % 4 == 0);
     __m256i acc[MR][NV];
@@ -219,19 +236,24 @@ struct Qu7Tile {
       for (size_t v = 0; v < NV; ++v) acc[i][v] = _mm256_setzero_si256();
     }
     const __m256i ones = _mm256_set1_epi16(1);
-#pragma GCC unroll 2
-    for (size_t k = 0; k < kc; k += 4) {
-      __m256i wv[NV];
-#pragma GCC unroll 4
-      for (size_t v = 0; v < NV; ++v) wv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32 * v));
-      w += 32 * NV;
+    for (size_t s = 0; s < rows.segments(); ++s) {
+      const uint8_t* a[MR];
 #pragma GCC unroll 12
-      for (size_t i = 0; i < MR; ++i) {
-        const __m256i ai = broadcast4(a + i * a_stride + k);
+      for (size_t i = 0; i < MR; ++i) a[i] = rows.row(i, s);
+#pragma GCC unroll 2
+      for (size_t k = 0; k < kc; k += 4) {
+        __m256i wv[NV];
 #pragma GCC unroll 4
-        for (size_t v = 0; v < NV; ++v) {
-          const __m256i t = _mm256_madd_epi16(_mm256_maddubs_epi16(ai, wv[v]), ones);
-          acc[i][v] = _mm256_add_epi32(acc[i][v], t);
+        for (size_t v = 0; v < NV; ++v) wv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32 * v));
+        w += 32 * NV;
+#pragma GCC unroll 12
+        for (size_t i = 0; i < MR; ++i) {
+          const __m256i ai = broadcast4(a[i] + k);
+#pragma GCC unroll 4
+          for (size_t v = 0; v < NV; ++v) {
+            const __m256i t = _mm256_madd_epi16(_mm256_maddubs_epi16(ai, wv[v]), ones);
+            acc[i][v] = _mm256_add_epi32(acc[i][v], t);
+          }
         }
       }
     }
@@ -243,7 +265,8 @@ struct Qu7Tile {
 // holds columns 4u..4u+3 as pairs of lanes (k 0-1 and k 2-3 of each group).
 template <size_t MR, size_t NV>
 struct Qu8Tile {
-  static void run(size_t nc, size_t kc, const uint8_t* a, size_t a_stride, const int8_t* w, void* c, size_t c_stride,
+  template <class Rows>
+  static void run(size_t nc, size_t kc, const Rows& rows, const int8_t* w, void* c, size_t c_stride,
                   const QGemmParams* p) {
     assert(nc >= 1 && nc <= 8 * NV && kc % 4 == 0);
     constexpr size_t NU = 2 * NV;  // vectors of 4 columns
@@ -253,19 +276,24 @@ struct Qu8Tile {
 #pragma GCC unroll 8
       for (size_t u = 0; u < NU; ++u) acc[i][u] = _mm256_setzero_si256();
     }
-#pragma GCC unroll 2
-    for (size_t k = 0; k < kc; k += 4) {
-      __m256i wv[NU];
-#pragma GCC unroll 8
-      for (size_t u = 0; u < NU; ++u) {
-        wv[u] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 16 * u)));
-      }
-      w += 16 * NU;
+    for (size_t s = 0; s < rows.segments(); ++s) {
+      const uint8_t* a[MR];
 #pragma GCC unroll 12
-      for (size_t i = 0; i < MR; ++i) {
-        const __m256i ai = _mm256_cvtepu8_epi16(broadcast4_128(a + i * a_stride + k));
+      for (size_t i = 0; i < MR; ++i) a[i] = rows.row(i, s);
+#pragma GCC unroll 2
+      for (size_t k = 0; k < kc; k += 4) {
+        __m256i wv[NU];
 #pragma GCC unroll 8
-        for (size_t u = 0; u < NU; ++u) acc[i][u] = _mm256_add_epi32(acc[i][u], _mm256_madd_epi16(ai, wv[u]));
+        for (size_t u = 0; u < NU; ++u) {
+          wv[u] = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 16 * u)));
+        }
+        w += 16 * NU;
+#pragma GCC unroll 12
+        for (size_t i = 0; i < MR; ++i) {
+          const __m256i ai = _mm256_cvtepu8_epi16(broadcast4_128(a[i] + k));
+#pragma GCC unroll 8
+          for (size_t u = 0; u < NU; ++u) acc[i][u] = _mm256_add_epi32(acc[i][u], _mm256_madd_epi16(ai, wv[u]));
+        }
       }
     }
     // Pairs to columns: hadd(x, y) per 128-bit half gives [x0+x1, x2+x3, y0+y1, y2+y3], i.e. columns
@@ -287,13 +315,25 @@ struct Qu8Tile {
 void qu7_qs8w_gemm_8x8c4__avx2(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride,
                                const int8_t* w, void* c, size_t c_stride, const QGemmParams* p) {
   assert(mr >= 1 && mr <= 8);
-  by_rows<1, Qu7Tile>(std::make_index_sequence<8>(), mr, nc, kc, a, a_stride, w, c, c_stride, p);
+  by_rows<1, Qu7Tile>(std::make_index_sequence<8>(), mr, nc, kc, DirectRows{a, a_stride}, w, c, c_stride, p);
 }
 
 void qu8_qs8w_gemm_6x8c4__avx2(size_t mr, size_t nc, size_t kc, const uint8_t* a, size_t a_stride,
                                const int8_t* w, void* c, size_t c_stride, const QGemmParams* p) {
   assert(mr >= 1 && mr <= 6);
-  by_rows<1, Qu8Tile>(std::make_index_sequence<6>(), mr, nc, kc, a, a_stride, w, c, c_stride, p);
+  by_rows<1, Qu8Tile>(std::make_index_sequence<6>(), mr, nc, kc, DirectRows{a, a_stride}, w, c, c_stride, p);
+}
+
+void qu7_qs8w_igemm_8x8c4__avx2(size_t mr, size_t nc, size_t kc, size_t ks, const uint8_t* const* a,
+                                const int8_t* w, void* c, size_t c_stride, const QGemmParams* p) {
+  assert(mr >= 1 && mr <= 8 && ks >= 1);
+  by_rows<1, Qu7Tile>(std::make_index_sequence<8>(), mr, nc, kc, IndirectRows{a, ks}, w, c, c_stride, p);
+}
+
+void qu8_qs8w_igemm_6x8c4__avx2(size_t mr, size_t nc, size_t kc, size_t ks, const uint8_t* const* a,
+                                const int8_t* w, void* c, size_t c_stride, const QGemmParams* p) {
+  assert(mr >= 1 && mr <= 6 && ks >= 1);
+  by_rows<1, Qu8Tile>(std::make_index_sequence<6>(), mr, nc, kc, IndirectRows{a, ks}, w, c, c_stride, p);
 }
 
 // Activation packing: 32 bytes per step, then 16, then the last r < 16 bytes and the zero pad in one

@@ -111,6 +111,10 @@ Tensor conv_nd(const char* where, int spatial, bool relu, const Tensor& input, c
   auto* y = static_cast<uint8_t*>(storage.raw_data());
   if (p.path == Impl::Path::Depthwise) {
     conv_depthwise(p, g, x, za, st.is_signed, *rq, st, y);
+  } else if (p.igemm_kc > 0) {
+    // The kernels read the input in place: qint8 is copied once as offset bytes (a ^ 0x80 = a + 128).
+    const ChannelsLastInput xin = channels_last_input(x, /*flip=*/st.is_signed ? 0x80 : 0x00, /*repeat=*/1);
+    conv_igemm(p, g, xin.data, za + (st.is_signed ? 128 : 0), *rq, st, y);
   } else {
     const ChannelsLastInput xin = channels_last_input(x, /*flip=*/0, /*repeat=*/1);
     conv_gemm(p, g, xin.data, za, st.is_signed, *rq, st, y);

@@ -101,6 +101,44 @@ void conv_depthwise_rowp(const kernels::QDwConvRowpKernel& kernel, const ConvPac
   }
 }
 
+// The row-quad path (AVX-512 VNNI; kernels/qdwconv_kernels.h, "Row-quad kernels"): per output row
+// (n, od, oh), the 3 input rows it reads (null for padding rows) go to the kernel, which forms the
+// quads of neighbouring pixels in registers; nothing is copied or gathered.
+void conv_depthwise_rowq(const kernels::QDwConvRowqKernel& kernel, const ConvPackedParams::Impl& p, const QConvGeom& g,
+                         const uint8_t* x, uint8_t za, const std::vector<int32_t>& col_init,
+                         const kernels::QDwConvParams& params, uint8_t* out) {
+  const int64_t C = g.out_channels, KW = g.kernel[2];
+  const int64_t ID = g.in[0], IH = g.in[1], IW = g.in[2];
+  const int64_t OD = g.out[0], OH = g.out[1], OW = g.out[2];
+  // col_init and the multipliers in the kernel's channel order.
+  const size_t padded = kernels::qdwconv_rowq_padded_channels(static_cast<size_t>(C));
+  std::vector<int32_t> init(padded);
+  std::vector<float> mult(padded);
+  kernels::qdwconv_rowq_block_order(static_cast<size_t>(C), reinterpret_cast<const uint32_t*>(col_init.data()),
+                                    reinterpret_cast<uint32_t*>(init.data()));
+  kernels::qdwconv_rowq_block_order(static_cast<size_t>(C), reinterpret_cast<const uint32_t*>(params.multiplier),
+                                    reinterpret_cast<uint32_t*>(mult.data()));
+  const int64_t rows = g.batch * OD * OH;
+  const int64_t macs = rows * OW * C * 3 * KW;
+  const int threads = static_cast<int>(std::clamp<int64_t>(macs / kMacsPerThread, 1, get_num_threads()));
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t row = 0; row < rows; ++row) {
+    const int64_t n = row / (OD * OH), od = row / OH % OD, oh = row % OH;
+    const uint8_t* in_rows[3];
+    for (int64_t kd = 0; kd < g.kernel[0]; ++kd) {
+      const int64_t id = od * g.stride[0] - g.pad[0] + kd * g.dilation[0];
+      for (int64_t kh = 0; kh < g.kernel[1]; ++kh) {
+        const int64_t ih = oh * g.stride[1] - g.pad[1] + kh * g.dilation[1];
+        const bool in = id >= 0 && id < ID && ih >= 0 && ih < IH;
+        in_rows[kd * g.kernel[1] + kh] = in ? x + ((n * ID + id) * IH + ih) * IW * C : nullptr;
+      }
+    }
+    kernel.fn(static_cast<size_t>(C), static_cast<size_t>(OW), static_cast<size_t>(g.stride[2]), in_rows,
+              static_cast<size_t>(IW), static_cast<size_t>(g.pad[2]), za, p.dw_rowq_weights.data(), init.data(),
+              mult.data(), out + row * OW * C, static_cast<size_t>(C), &params);
+  }
+}
+
 }  // namespace
 
 void conv_depthwise(const ConvPackedParams::Impl& p, const QConvGeom& g, const Tensor& x5, int32_t x_zero_point,
@@ -123,6 +161,14 @@ void conv_depthwise(const ConvPackedParams::Impl& p, const QConvGeom& g, const T
   params.qmin = st.qmin;
   params.qmax = st.qmax;
   const kernels::QDwConvKernel kernel = kernels::qdwconv_kernel();
+  // Against the VNNI indirection kernel (a shuffle and a vpdpwssd per 16 products), the row-quad
+  // kernel does four taps per vpdpbusd with no shuffle (kernels/qdwconv_kernels.h, "Row-quad kernels").
+  const kernels::QDwConvRowqKernel rowq = kernels::qdwconv_rowq_kernel();
+  if (rowq.fn != nullptr && kernel.isa == Isa::Avx512Vnni && rowq.isa == Isa::Avx512Vnni &&
+      !p.dw_rowq_weights.empty()) {
+    conv_depthwise_rowq(rowq, p, g, xin.data, za, col_init, params, out);
+    return;
+  }
   const kernels::QDwConvRowpKernel rowp = kernels::qdwconv_rowp_kernel();
   // Where the row pairing pays (measured, bench/ops/quantized_conv_bench.cpp): against the AVX2
   // indirection kernel (three instructions and a shuffle per 8 products), at stride 1 (a paired row
@@ -164,14 +210,30 @@ void conv_depthwise(const ConvPackedParams::Impl& p, const QConvGeom& g, const T
           rows_in[static_cast<size_t>(kd * g.kernel[1] + kh)] = in ? image + (id * IH + ih) * IW * C : nullptr;
         }
       }
-      for (int64_t j = 0; j < columns; ++j) {
-        // Input column of list column j: padded column j when shared, else tap kw of pixel ow.
-        const int64_t iw = shared ? j - g.pad[2] : (j / KW) * sw - g.pad[2] + (j % KW) * dw;
-        const bool col_in = iw >= 0 && iw < IW;
-        const uint8_t** slot = ind.data() + j * KDH;
+      if (shared) {
+        // List column j is padded input column j: inside the input for j in [j_lo, j_hi). One kernel
+        // row at a time, the interior pointers step by C (a tight strided loop; per-column branches
+        // made this loop a fifth of a 3x3 layer's time).
+        const int64_t j_lo = std::min(columns, g.pad[2]), j_hi = std::clamp(IW + g.pad[2], j_lo, columns);
         for (int64_t dh = 0; dh < KDH; ++dh) {
           const uint8_t* r = rows_in[static_cast<size_t>(dh)];
-          slot[dh] = r != nullptr && col_in ? r + iw * C : zero.data();
+          const uint8_t** slot = ind.data() + dh;
+          const int64_t in_end = r != nullptr ? j_hi : j_lo;
+          int64_t j = 0;
+          for (; j < j_lo; ++j) slot[j * KDH] = zero.data();
+          for (int64_t off = (j_lo - g.pad[2]) * C; j < in_end; ++j, off += C) slot[j * KDH] = r + off;
+          for (; j < columns; ++j) slot[j * KDH] = zero.data();
+        }
+      } else {
+        for (int64_t j = 0; j < columns; ++j) {
+          // Input column of list column j: tap kw = j % KW of pixel ow = j / KW.
+          const int64_t iw = (j / KW) * sw - g.pad[2] + (j % KW) * dw;
+          const bool col_in = iw >= 0 && iw < IW;
+          const uint8_t** slot = ind.data() + j * KDH;
+          for (int64_t dh = 0; dh < KDH; ++dh) {
+            const uint8_t* r = rows_in[static_cast<size_t>(dh)];
+            slot[dh] = r != nullptr && col_in ? r + iw * C : zero.data();
+          }
         }
       }
       kernel.fn(static_cast<size_t>(C), static_cast<size_t>(OW), static_cast<size_t>(taps), ind.data(),

@@ -1,5 +1,9 @@
 // conv_gemm.cpp: the GEMM path of the quantized convolutions: im2col rows of the channels-last input (1x1: the input rows themselves) times the packed weights, per group.
 //
+// Dense layers (one group, no width dilation) take the igemm path instead (conv_igemm.cpp), which
+// reads the input in place; this one serves grouped and width-dilated layers, plain 1x1 layers, and
+// kernel rows too short for igemm segments (conv_igemm_segment_bytes).
+//
 // Row r of the GEMM is output pixel r (all images back to back), column co an output channel of
 // the group; K = taps * cig bytes in (kd, kh, kw, c) order, so each tap is one contiguous run of
 // cig channels of one input pixel. Taps that fall in the padding are filled with the input zero

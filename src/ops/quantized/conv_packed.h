@@ -76,11 +76,18 @@ struct ConvPackedParams::Impl {
   // so each tap is a contiguous run of cig channels of one input pixel (the im2col row order).
   // Transposed: one per group, taps * cog rows (tap-major: row t * cog + co) of cig bytes.
   std::vector<std::unique_ptr<ops::QGemmPackedWeights>> gemm;
+  // Gemm: > 0 when the layer runs on the igemm kernels (conv_igemm), the bytes of one segment: a
+  // kernel row of KW * C_in input bytes rounded up to a multiple of 4 (the weights' K is laid out
+  // in such segments); 0 for im2col (or the 1x1 rows in place). Decided at prepack from the geometry.
+  int64_t igemm_kc = 0;
 
   // Depthwise (one input channel per group, any channel multiplier): the c1 layout of
   // kernels/qdwconv_kernels.h over out_channels channels, and sum_t (w - zw) per channel.
   std::vector<int32_t> dw_weights;
   std::vector<int32_t> dw_weight_sums;
+  // The same weights for the row-quad kernels (kernels/qdwconv_kernels.h): 3 kernel rows of at most
+  // 4 taps, no width dilation, every w - zw inside int8; empty otherwise.
+  std::vector<int8_t> dw_rowq_weights;
 
   // The ConvRequant for (input_scale, output_scale), computed on a miss. Thread-safe.
   std::shared_ptr<const ConvRequant> requant(double input_scale, double output_scale, const char* where) const;
@@ -102,9 +109,16 @@ struct ChannelsLastInput {
 // channel `repeat` times (channel c becomes channels c * repeat .. c * repeat + repeat - 1).
 ChannelsLastInput channels_last_input(const Tensor& x, uint8_t flip, int64_t repeat);
 
+// The igemm segment length for a Gemm-path layer (Impl::igemm_kc), or 0 when it runs on im2col.
+int64_t conv_igemm_segment_bytes(const ConvPackedParams::Impl& p);
+
 // The compute paths; `out` is the channels-last output (N x out_pixels rows of out_channels bytes).
 void conv_gemm(const ConvPackedParams::Impl& p, const QConvGeom& g, const uint8_t* x, int32_t x_zero_point,
                bool x_signed, const ConvRequant& rq, const ConvOutputStage& st, uint8_t* out);
+// The igemm path (p.igemm_kc > 0): x holds offset bytes (qint8 already flipped by 0x80), za_off their
+// zero point (qint8: za + 128).
+void conv_igemm(const ConvPackedParams::Impl& p, const QConvGeom& g, const uint8_t* x, int32_t za_off,
+                const ConvRequant& rq, const ConvOutputStage& st, uint8_t* out);
 void conv_depthwise(const ConvPackedParams::Impl& p, const QConvGeom& g, const Tensor& x5, int32_t x_zero_point,
                     bool x_signed, const ConvRequant& rq, const ConvOutputStage& st, uint8_t* out);
 void conv_transpose_gemm(const ConvPackedParams::Impl& p, const QConvGeom& g, const uint8_t* x,

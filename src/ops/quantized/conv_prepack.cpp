@@ -94,20 +94,25 @@ void set_bias(Impl& p, const Tensor& bias, const char* where) {
   }
 }
 
-// Convolution weights (C_out, cig, kd, kh, kw) -> per group cog rows in (kd, kh, kw, c) order.
+// Convolution weights (C_out, cig, kd, kh, kw) -> per group cog rows in (kd, kh, kw, c) order. With
+// igemm segments (p.igemm_kc > 0) every kernel row (kd, kh) of KW * cig weights is followed by zeros
+// up to igemm_kc bytes: K = KD * KH * igemm_kc, of which taps * cig are real (ops/quantized/conv_igemm.cpp).
 void pack_gemm(Impl& p, const int8_t* w, int64_t taps) {
-  const int64_t cig = p.in_channels / p.groups, cog = p.out_channels / p.groups, k = taps * cig;
-  std::vector<int8_t> rows(static_cast<size_t>(cog * k));
+  const int64_t cig = p.in_channels / p.groups, cog = p.out_channels / p.groups, k_real = taps * cig;
+  const int64_t kw = p.kernel.back(), run = kw * cig, kernel_rows = taps / kw;
+  const int64_t seg = p.igemm_kc > 0 ? p.igemm_kc : run;
+  const int64_t k = kernel_rows * seg;
+  std::vector<int8_t> rows(static_cast<size_t>(cog * k), 0);
   for (int64_t grp = 0; grp < p.groups; ++grp) {
     for (int64_t co = 0; co < cog; ++co) {
       const int8_t* src = w + (grp * cog + co) * cig * taps;  // [c][tap]
-      int8_t* dst = rows.data() + co * k;                     // [tap][c]
+      int8_t* dst = rows.data() + co * k;                     // [kernel row][kw][c], segments of seg bytes
       for (int64_t c = 0; c < cig; ++c) {
-        for (int64_t t = 0; t < taps; ++t) dst[t * cig + c] = src[c * taps + t];
+        for (int64_t t = 0; t < taps; ++t) dst[t / kw * seg + t % kw * cig + c] = src[c * taps + t];
       }
     }
     const std::vector<int32_t> zps(p.zero_points.begin() + grp * cog, p.zero_points.begin() + (grp + 1) * cog);
-    p.gemm.push_back(std::make_unique<ops::QGemmPackedWeights>(cog, k, rows.data(), k, zps));
+    p.gemm.push_back(std::make_unique<ops::QGemmPackedWeights>(cog, k, rows.data(), k, zps, k_real));
   }
 }
 
@@ -148,6 +153,13 @@ void pack_depthwise(Impl& p, const int8_t* w, int64_t taps) {
   p.dw_weight_sums.resize(c);
   kernels::qdwconv_pack_weights(c, t, cols.data(), t, p.zero_points.data(), /*per_channel=*/true,
                                 p.dw_weights.data(), p.dw_weight_sums.data());
+  // The row-quad form (AVX-512 VNNI, conv_depthwise.cpp): 3 kernel rows of at most 4 taps without
+  // width dilation, every w - zw inside int8.
+  if (kdh == 3 && kw_count <= 4 && p.dilation.back() == 1 &&
+      kernels::qdwconv_rowq_weights_fit(c, t, p.dw_weights.data())) {
+    p.dw_rowq_weights.resize(kernels::qdwconv_rowq_packed_size(c));
+    kernels::qdwconv_rowq_pack_weights(c, static_cast<size_t>(kw_count), p.dw_weights.data(), p.dw_rowq_weights.data());
+  }
 }
 
 ConvPackedParamsPtr prepack(const char* where, int spatial, bool transposed, const Tensor& weight, const Tensor& bias,
@@ -208,6 +220,7 @@ ConvPackedParamsPtr prepack(const char* where, int spatial, bool transposed, con
     pack_depthwise(*p, w, taps);
   } else {
     p->path = Impl::Path::Gemm;
+    p->igemm_kc = conv_igemm_segment_bytes(*p);
     pack_gemm(*p, w, taps);
   }
   return std::make_shared<const ConvPackedParams>(std::move(p));

@@ -92,7 +92,9 @@ Plan make_plan(int64_t m, int64_t n, int64_t kp, int64_t mr, int64_t nr, int thr
   p.slivers = ceil_div(m, mr);
   p.base = m / p.slivers;
   p.extra = m % p.slivers;
-  p.m_chunks = ceil_div(p.slivers, std::max<int64_t>(1, kMChunkRows / mr));
+  // One thread visits the items in order, N chunk by N chunk: then M chunks change nothing but cost
+  // their bookkeeping (a few divisions per item, noticeable when K is tiny).
+  p.m_chunks = threads > 1 ? ceil_div(p.slivers, std::max<int64_t>(1, kMChunkRows / mr)) : 1;
   p.panels = ceil_div(n, nr);
   const int64_t max_panels = std::clamp<int64_t>(kWeightBlockBytes / std::max<int64_t>(nr * kp, 1), 1, p.panels);
   p.n_chunks = ceil_div(p.panels, max_panels);
@@ -107,10 +109,11 @@ Plan make_plan(int64_t m, int64_t n, int64_t kp, int64_t mr, int64_t nr, int thr
 }  // namespace
 
 QGemmPackedWeights::QGemmPackedWeights(int64_t n, int64_t k, const int8_t* w, int64_t w_stride,
-                                       const std::vector<int32_t>& zero_points)
-    : n_(n), k_(k) {
+                                       const std::vector<int32_t>& zero_points, int64_t k_real)
+    : n_(n), k_(k), k_real_(k_real < 0 ? k : k_real) {
   const char* where = "QGemmPackedWeights";
   OCTET_CHECK(n >= 0 && k >= 0, where, "sizes must be >= 0, got n = ", n, ", k = ", k);
+  OCTET_CHECK(k_real_ <= k, where, "k_real (", k_real_, ") must not exceed k (", k, ")");
   OCTET_CHECK(zero_points.size() == 1 || static_cast<int64_t>(zero_points.size()) == n, where,
               "expected 1 or ", n, " weight zero points, got ", zero_points.size());
   weights_.resize(static_cast<size_t>(n * k));
@@ -163,7 +166,7 @@ class Run {
     for (int64_t j = 0; j < n_; ++j) {
       const auto js = static_cast<size_t>(j);
       const int64_t b = bias_q != nullptr ? bias_q[j] : 0;
-      col_init_[j] = wrap32(b - za * colsum[js] + k_ * za * zw[js]);
+      col_init_[j] = wrap32(b - za * colsum[js] + w.k_real() * za * zw[js]);
     }
     nt_ = threads > 0 ? threads : get_num_threads();
     if (omp_in_parallel()) nt_ = 1;
@@ -177,7 +180,7 @@ class Run {
     base_.max = out.max;
     out_elem_ = output_element_size(out.stage);
     // The thread count follows the exact kernel's plan (the fast one's differs by a few items).
-    nt_ = static_cast<int>(std::min<int64_t>(nt_, plan(kernels_.exact).items()));
+    nt_ = static_cast<int>(std::min<int64_t>(nt_, plan(kernels_.exact.mr).items()));
   }
 
   int threads() const { return nt_; }
@@ -187,19 +190,18 @@ class Run {
     return kernels_.fast7.fn != nullptr && max_byte <= 127 ? kernels_.fast7 : kernels_.exact;
   }
   // Row slivers follow the chosen kernel's own MR (the 7-bit kernel may have another tile height).
-  Plan plan(const kernels::QGemmKernel& kern) const {
-    return make_plan(m_, n_, kp_, static_cast<int64_t>(kern.mr), nr_, nt_);
-  }
+  Plan plan(size_t mr) const { return make_plan(m_, n_, kp_, static_cast<int64_t>(mr), nr_, nt_); }
 
-  void item(const Plan& pl, int64_t it, const kernels::QGemmKernel& kern, const uint8_t* a, int64_t a_stride,
-            const int32_t* a_sum) const {
+  // Every tile of item `it`: tile_fn(h, nc, r, w, c, p) runs the kernel on rows [r, r + h), the panel
+  // at w and the nc columns of c (row r) that p's per-column pointers start at.
+  template <class TileFn>
+  void item(const Plan& pl, int64_t it, const int32_t* a_sum, TileFn&& tile_fn) const {
     const int64_t nc_i = it / pl.m_chunks, mc_i = it % pl.m_chunks;
     const int64_t j0 = pl.panel_begin(nc_i) * nr_, j1 = std::min(n_, pl.panel_begin(nc_i + 1) * nr_);
     const int32_t* zw = w_.zero_points().data();
     kernels::QGemmParams p = base_;
     for (int64_t sl = pl.sliver_begin(mc_i); sl < pl.sliver_begin(mc_i + 1); ++sl) {
       const int64_t r = pl.row_of(sl), h = pl.height(sl);
-      const uint8_t* a_rows = a + r * a_stride;
       p.a_sum = a_sum != nullptr ? a_sum + r : nullptr;
       char* c_rows = static_cast<char*>(out_.c) + r * out_.c_stride;
       for (int64_t j = j0; j < j1; j += nr_) {
@@ -208,12 +210,23 @@ class Run {
         if (out_.multiplier != nullptr) p.multiplier = out_.multiplier + j;
         if (out_.scale != nullptr) p.scale = out_.scale + j;
         p.bias = out_.bias != nullptr ? out_.bias + j : nullptr;
-        kern.fn(static_cast<size_t>(h), static_cast<size_t>(std::min(nr_, j1 - j)), static_cast<size_t>(kp_), a_rows,
-                static_cast<size_t>(a_stride), panels_->data.data() + j * kp_,
-                c_rows + static_cast<size_t>(j) * out_elem_, static_cast<size_t>(out_.c_stride), &p);
+        tile_fn(static_cast<size_t>(h), static_cast<size_t>(std::min(nr_, j1 - j)), r, panels_->data.data() + j * kp_,
+                c_rows + static_cast<size_t>(j) * out_elem_, &p);
       }
     }
   }
+
+  // item() for the GEMM kernels on rows at a + i * a_stride.
+  void item(const Plan& pl, int64_t it, const kernels::QGemmKernel& kern, const uint8_t* a, int64_t a_stride,
+            const int32_t* a_sum) const {
+    item(pl, it, a_sum,
+         [&](size_t h, size_t nc, int64_t r, const int8_t* w, char* c, const kernels::QGemmParams* p) {
+           kern.fn(h, nc, static_cast<size_t>(kp_), a + r * a_stride, static_cast<size_t>(a_stride), w, c,
+                   static_cast<size_t>(out_.c_stride), p);
+         });
+  }
+
+  size_t c_stride() const { return static_cast<size_t>(out_.c_stride); }
 
  private:
   int64_t m_, n_, k_, kp_, nr_ = 1;
@@ -252,7 +265,7 @@ void qgemm(int64_t m, const QGemmActivations& a, const QGemmPackedWeights& w, co
   if (run.threads() <= 1) {
     for (int64_t t = 0; t < pack_tasks; ++t) max_byte = std::max(max_byte, pack(t));
     const kernels::QGemmKernel& kern = run.pick(max_byte);
-    const Plan pl = run.plan(kern);
+    const Plan pl = run.plan(kern.mr);
     for (int64_t it = 0; it < pl.items(); ++it) run.item(pl, it, kern, a_packed, kp, a_sum);
     return;
   }
@@ -262,7 +275,7 @@ void qgemm(int64_t m, const QGemmActivations& a, const QGemmPackedWeights& w, co
     for (int64_t t = 0; t < pack_tasks; ++t) max_byte = std::max(max_byte, pack(t));
     // The loop's barrier has combined max_byte: every thread picks the same kernel and plan.
     const kernels::QGemmKernel& kern = run.pick(max_byte);
-    const Plan pl = run.plan(kern);
+    const Plan pl = run.plan(kern.mr);
 #pragma omp for schedule(dynamic, 1)
     for (int64_t it = 0; it < pl.items(); ++it) run.item(pl, it, kern, a_packed, kp, a_sum);
   }
@@ -276,7 +289,7 @@ void qgemm_packed(int64_t m, const QGemmPackedActivations& a, const QGemmPackedW
               "the weights have nonzero zero points: the activations' row sums are required");
   const Run run(m, w, bias_q, out, a.zero_point, threads);
   const kernels::QGemmKernel& kern = run.pick(a.max_byte);
-  const Plan pl = run.plan(kern);
+  const Plan pl = run.plan(kern.mr);
   const int32_t* a_sum = w.symmetric() ? nullptr : a.row_sums;
   if (run.threads() <= 1) {
     for (int64_t it = 0; it < pl.items(); ++it) run.item(pl, it, kern, a.data, a.stride, a_sum);
@@ -284,6 +297,34 @@ void qgemm_packed(int64_t m, const QGemmPackedActivations& a, const QGemmPackedW
   }
 #pragma omp parallel for num_threads(run.threads()) schedule(dynamic, 1)
   for (int64_t it = 0; it < pl.items(); ++it) run.item(pl, it, kern, a.data, a.stride, a_sum);
+}
+
+void qgemm_indirect(int64_t m, const QGemmIndirectActivations& a, const QGemmPackedWeights& w, const int32_t* bias_q,
+                    const QGemmOutputSpec& out, int threads) {
+  const int64_t n = w.n();
+  if (m <= 0 || n <= 0) return;
+  OCTET_CHECK(a.row_sums != nullptr || w.symmetric(), "qgemm_indirect",
+              "the weights have nonzero zero points: the activations' row sums are required");
+  OCTET_CHECK(a.ks >= 1 && a.kc >= 4 && a.kc % 4 == 0 && a.ks * a.kc == (w.k() + 3) / 4 * 4, "qgemm_indirect",
+              "expected ks * kc == round_up(K, 4) with kc a multiple of 4, got ks = ", a.ks, ", kc = ", a.kc,
+              ", K = ", w.k());
+  const Run run(m, w, bias_q, out, a.zero_point, threads);
+  const kernels::QIGemmKernels ik = kernels::qigemm_kernels();
+  const kernels::QIGemmKernel& kern = ik.fast7.fn != nullptr && a.max_byte <= 127 ? ik.fast7 : ik.exact;
+  const Plan pl = run.plan(kern.mr);
+  const int32_t* a_sum = w.symmetric() ? nullptr : a.row_sums;
+  const auto ks = static_cast<size_t>(a.ks), kc = static_cast<size_t>(a.kc);
+  auto item = [&](int64_t it) {
+    run.item(pl, it, a_sum, [&](size_t h, size_t nc, int64_t r, const int8_t* wp, char* c, const kernels::QGemmParams* p) {
+      kern.fn(h, nc, kc, ks, a.rows + r * a.ks, wp, c, run.c_stride(), p);
+    });
+  };
+  if (run.threads() <= 1) {
+    for (int64_t it = 0; it < pl.items(); ++it) item(it);
+    return;
+  }
+#pragma omp parallel for num_threads(run.threads()) schedule(dynamic, 1)
+  for (int64_t it = 0; it < pl.items(); ++it) item(it);
 }
 
 }  // namespace octet::ops

@@ -49,10 +49,15 @@ class QGemmPackedWeights {
  public:
   // n rows of k int8 (row j at w + j * w_stride, PyTorch's [out, in] layout); zero_points: n values
   // (per-channel) or 1 value (per-tensor, repeated). Packs the panels for the current kernel's NR.
-  QGemmPackedWeights(int64_t n, int64_t k, const int8_t* w, int64_t w_stride, const std::vector<int32_t>& zero_points);
+  // k_real (default k): how many of the k columns are real; the others are pads with zero weights
+  // whose activations are not part of the sum (an igemm segment's tail, qgemm_indirect): they add
+  // nothing to sum a * w, and the zero-point term K * za * zw of col_init counts k_real columns.
+  QGemmPackedWeights(int64_t n, int64_t k, const int8_t* w, int64_t w_stride, const std::vector<int32_t>& zero_points,
+                     int64_t k_real = -1);
 
   int64_t n() const { return n_; }
   int64_t k() const { return k_; }
+  int64_t k_real() const { return k_real_; }
   // The original weights, n x k row-major.
   const std::vector<int8_t>& weights() const { return weights_; }
   const std::vector<int32_t>& zero_points() const { return zero_points_; }  // n values
@@ -70,6 +75,7 @@ class QGemmPackedWeights {
  private:
   int64_t n_ = 0;
   int64_t k_ = 0;
+  int64_t k_real_ = 0;
   std::vector<int8_t> weights_;
   std::vector<int32_t> zero_points_;
   std::vector<int32_t> col_sums_;
@@ -126,5 +132,22 @@ struct QGemmPackedActivations {
 // any valid max_byte bound (the bound only picks the kernel).
 void qgemm_packed(int64_t m, const QGemmPackedActivations& a, const QGemmPackedWeights& w, const int32_t* bias_q,
                   const QGemmOutputSpec& out, int threads = 0);
+
+// Activations gathered through pointers (the igemm kernels, kernels/qgemm_kernels.h): row i is ks
+// segments of kc bytes, segment s at rows[i * ks + s] (offset bytes as in QGemmPackedActivations),
+// with ks * kc == round_up(w.k(), 4). Pad columns of the weights (k_real < k) may see any byte <=
+// max_byte; the row sums count the real columns only.
+struct QGemmIndirectActivations {
+  const uint8_t* const* rows = nullptr;
+  int64_t ks = 1;
+  int64_t kc = 4;
+  int32_t zero_point = 0;             // of the offset bytes: 0..255
+  const int32_t* row_sums = nullptr;  // m values over the real columns; required unless w.symmetric()
+  int max_byte = 255;                 // an upper bound of every byte read; <= 127 allows the 7-bit kernel
+};
+
+// The same GEMM on gathered rows: m rows, blocked and threaded as qgemm_packed().
+void qgemm_indirect(int64_t m, const QGemmIndirectActivations& a, const QGemmPackedWeights& w, const int32_t* bias_q,
+                    const QGemmOutputSpec& out, int threads = 0);
 
 }  // namespace octet::ops
