@@ -4,6 +4,8 @@
 // and honour flush-to-zero / denormals-are-zero, so every SIMD variant must follow MXCSR the same way.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <cfenv>
 #include <vector>
 
@@ -56,5 +58,19 @@ class ScopedFpEnvironment {
   unsigned saved_csr_ = 0;
 #endif
 };
+
+// Runs check() once under each environment of fp_environments() (restoring the previous one after
+// each), tracing the environment's name; stops after the first environment that fails.
+template <typename Check>
+void for_each_fp_environment(Check check) {
+  for (const FpEnvironment& env : fp_environments()) {
+    SCOPED_TRACE(env.name);
+    {
+      ScopedFpEnvironment scoped(env);
+      check();
+    }
+    if (::testing::Test::HasFailure()) return;
+  }
+}
 
 }  // namespace octet::test

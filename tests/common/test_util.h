@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "octet/cpu_features.h"
 #include "octet/error.h"
 
 // Expects `stmt` to throw octet::Error whose message contains `substr`.
@@ -35,3 +36,9 @@ inline uint64_t test_seed(uint64_t fallback) {
 }
 
 }  // namespace octet::test
+
+// Skips the current test when this CPU (or the OCTET_MAX_ISA cap) cannot run kernels of `level`
+// (an octet::Isa enumerator), saying why. Kernel tests expand one TEST per listed variant with it.
+#define OCTET_SKIP_UNLESS_USABLE(level)            \
+  if (!::octet::isa_usable(::octet::Isa::level))   \
+  GTEST_SKIP() << "Isa::" #level " kernels cannot run here: " << ::octet::isa_rejection_reason(::octet::Isa::level)

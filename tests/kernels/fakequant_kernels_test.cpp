@@ -23,9 +23,7 @@
 namespace octet::kernels {
 namespace {
 
-using ::octet::test::FpEnvironment;
-using ::octet::test::fp_environments;
-using ::octet::test::ScopedFpEnvironment;
+using ::octet::test::for_each_fp_environment;
 using test::GuardedBuffer;
 using test::InputMaker;
 using test::Inputs;
@@ -290,22 +288,13 @@ void check_bits(const char* name, Fn fn, Fn scalar) {
 // flush-to-zero / denormals-are-zero, so every variant must too.
 template <typename Fn>
 void check_fp_environments(const char* name, Fn fn, Fn scalar) {
-  for (const FpEnvironment& env : fp_environments()) {
-    SCOPED_TRACE(env.name);
-    {
-      ScopedFpEnvironment scoped(env);
-      check_params(name, fn, scalar);
-      check_specials(name, fn, scalar);
-    }
-    if (::testing::Test::HasFailure()) return;
-  }
+  for_each_fp_environment([&] {
+    check_params(name, fn, scalar);
+    check_specials(name, fn, scalar);
+  });
 }
 
 // --- every listed kernel against its __scalar variant --------------------------------------------
-
-#define OCTET_SKIP_UNLESS_USABLE(level) \
-  if (!isa_usable(Isa::level))          \
-  GTEST_SKIP() << "Isa::" #level " kernels cannot run here: " << isa_rejection_reason(Isa::level)
 
 #define OCTET_FAKEQUANT_UKERNEL(arch, family, isa, level)                              \
   OCTET_IF_ARCH_##arch(                                                                \

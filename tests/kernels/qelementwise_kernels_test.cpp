@@ -28,9 +28,7 @@
 namespace octet::kernels {
 namespace {
 
-using ::octet::test::FpEnvironment;
-using ::octet::test::fp_environments;
-using ::octet::test::ScopedFpEnvironment;
+using ::octet::test::for_each_fp_environment;
 
 using test::ByteInputs;
 using test::LutTester;
@@ -386,22 +384,13 @@ void check_random_params(const char* name, ClampFn<T> fn, ClampFn<T> scalar, uin
 
 template <typename Fn>
 void check_fp_environments(const char* name, Fn fn, Fn scalar, uint64_t seed) {
-  for (const FpEnvironment& env : fp_environments()) {
-    SCOPED_TRACE(env.name);
-    {
-      ScopedFpEnvironment scoped(env);
-      check_params(name, fn, scalar, seed);
-      check_all_pairs(name, fn, scalar, seed, /*quick=*/true);
-    }
-    if (::testing::Test::HasFailure()) return;
-  }
+  for_each_fp_environment([&] {
+    check_params(name, fn, scalar, seed);
+    check_all_pairs(name, fn, scalar, seed, /*quick=*/true);
+  });
 }
 
 // --- every listed kernel against its __scalar variant --------------------------------------------
-
-#define OCTET_SKIP_UNLESS_USABLE(level) \
-  if (!isa_usable(Isa::level))          \
-  GTEST_SKIP() << "Isa::" #level " kernels cannot run here: " << isa_rejection_reason(Isa::level)
 
 #define OCTET_QELEMENTWISE_UKERNEL(arch, family, isa, level)                                                 \
   OCTET_IF_ARCH_##arch(                                                                                     \

@@ -22,9 +22,7 @@
 namespace octet::kernels {
 namespace {
 
-using ::octet::test::FpEnvironment;
-using ::octet::test::fp_environments;
-using ::octet::test::ScopedFpEnvironment;
+using ::octet::test::for_each_fp_environment;
 
 using test::Fill;
 using test::Multipliers;
@@ -214,9 +212,7 @@ void check_wrapping(const QGemmKernel& kern, uint64_t seed) {
 // so the vector epilogues must follow MXCSR exactly as the scalar code does.
 
 void check_rounding_modes(const QGemmKernel& kern, uint64_t seed) {
-  for (const FpEnvironment& env : fp_environments()) {
-    SCOPED_TRACE(env.name);
-    ScopedFpEnvironment scoped(env);
+  for_each_fp_environment([&] {
     for (Multipliers mult : {Multipliers::PowerOfTwo, Multipliers::Spread, Multipliers::Tiny, Multipliers::One}) {
       for (QGemmOutput out : {QGemmOutput::QU8, QGemmOutput::QS8, QGemmOutput::F32}) {
         QGemmTester t = tile(kern, seed).m(kern.mr + 2).n(kern.nr + 1).k(40).output(out).multipliers(mult);
@@ -225,14 +221,10 @@ void check_rounding_modes(const QGemmKernel& kern, uint64_t seed) {
         if (!t.Test(kern, scalar_kernel())) return;
       }
     }
-  }
+  });
 }
 
 // --- every listed kernel -------------------------------------------------------------------------
-
-#define OCTET_SKIP_UNLESS_USABLE(level)                                                  \
-  if (!isa_usable(Isa::level))                                                           \
-  GTEST_SKIP() << "Isa::" #level " kernels cannot run here: " << isa_rejection_reason(Isa::level)
 
 #define OCTET_QGEMM_TEST(name, isa, level, mr, nr, act_bits, check, fallback_seed)                        \
   TEST(QGemm_##name##__##isa, check) {                                                                    \

@@ -20,9 +20,7 @@
 namespace octet::kernels {
 namespace {
 
-using ::octet::test::FpEnvironment;
-using ::octet::test::fp_environments;
-using ::octet::test::ScopedFpEnvironment;
+using ::octet::test::for_each_fp_environment;
 
 using test::Fill;
 using test::Multipliers;
@@ -145,9 +143,7 @@ void check_outputs(const QIGemmKernel& kern, uint64_t seed) {
 
 // The output stage follows the MXCSR rounding mode and FTZ/DAZ as the scalar code does.
 void check_rounding_modes(const QIGemmKernel& kern, uint64_t seed) {
-  for (const FpEnvironment& env : fp_environments()) {
-    SCOPED_TRACE(env.name);
-    ScopedFpEnvironment scoped(env);
+  for_each_fp_environment([&] {
     for (Multipliers mult : {Multipliers::PowerOfTwo, Multipliers::Tiny, Multipliers::One}) {
       for (QGemmOutput out : {QGemmOutput::QU8, QGemmOutput::QS8}) {
         QGemmTester t = tile(kern, 2, 20, seed).m(kern.mr + 2).n(kern.nr + 1).output(out).multipliers(mult);
@@ -156,12 +152,8 @@ void check_rounding_modes(const QIGemmKernel& kern, uint64_t seed) {
         if (!t.Test(kern, scalar_kernel())) return;
       }
     }
-  }
+  });
 }
-
-#define OCTET_SKIP_UNLESS_USABLE(level) \
-  if (!isa_usable(Isa::level))          \
-  GTEST_SKIP() << "Isa::" #level " kernels cannot run here: " << isa_rejection_reason(Isa::level)
 
 #define OCTET_QIGEMM_TEST(name, isa, level, mr, nr, act_bits, check, fallback_seed)         \
   TEST(QIGemm_##name##__##isa, check) {                                                     \

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/fp_environment.h"
+#include "common/test_util.h"
 #include "kernels/quantize_kernels.h"
 #include "kernels/quantize_tester.h"
 #include "kernels/quantize_ukernels.h"
@@ -22,9 +23,7 @@
 namespace octet::kernels {
 namespace {
 
-using ::octet::test::FpEnvironment;
-using ::octet::test::fp_environments;
-using ::octet::test::ScopedFpEnvironment;
+using ::octet::test::for_each_fp_environment;
 
 using test::Inputs;
 using test::VDequantizeTester;
@@ -348,29 +347,17 @@ void check_bits(const char* name, DequantizeFn<In> fn, DequantizeFn<In> scalar) 
 
 // --- floating-point environments ----------------------------------------------------------------
 
-// Runs a check under one floating-point environment and restores the previous one. The scalar
-// kernels round in the current mode (nearbyint, conversions) and honour flush-to-zero /
+// The scalar kernels round in the current mode (nearbyint, conversions) and honour flush-to-zero /
 // denormals-are-zero, so every variant must too.
-
-
 template <typename Fn>
 void check_fp_environments(const char* name, Fn fn, Fn scalar) {
-  for (const FpEnvironment& env : fp_environments()) {
-    SCOPED_TRACE(env.name);
-    {
-      ScopedFpEnvironment scoped(env);
-      check_params(name, fn, scalar);
-      check_specials(name, fn, scalar);
-    }
-    if (::testing::Test::HasFailure()) return;
-  }
+  for_each_fp_environment([&] {
+    check_params(name, fn, scalar);
+    check_specials(name, fn, scalar);
+  });
 }
 
 // --- every listed kernel against its __scalar variant --------------------------------------------
-
-#define OCTET_SKIP_UNLESS_USABLE(level)                                                  \
-  if (!isa_usable(Isa::level))                                                           \
-  GTEST_SKIP() << "Isa::" #level " kernels cannot run here: " << isa_rejection_reason(Isa::level)
 
 #define OCTET_QUANTIZE_UKERNEL(arch, family, isa, level)                                  \
   OCTET_IF_ARCH_##arch(                                                                   \
