@@ -1,5 +1,6 @@
-// quantization.h: observers, fake quantization and qconfigs in one include (torch.ao.quantization's
-// building blocks; docs/observers.md).
+// quantization.h: torch.ao.quantization in one include: observers, fake quantization, qconfigs
+// (docs/observers.md) and the eager-mode workflow -- stubs, fuse_modules, prepare, convert,
+// quantize, quantize_dynamic, module mappings (docs/quantization.md).
 #pragma once
 
 #include "octet/fake_quantize.h"
@@ -18,3 +19,7 @@
 #include "octet/quantization/fake_quantize.h"
 #include "octet/quantization/qconfig.h"
 #include "octet/quantization/qat_qconfig.h"
+#include "octet/quantization/stubs.h"
+#include "octet/quantization/observed_module.h"
+#include "octet/quantization/module_mapping.h"
+#include "octet/quantization/quantize.h"

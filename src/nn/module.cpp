@@ -66,6 +66,12 @@ TensorKey tensor_key(const Tensor& t) {
 
 std::string Module::name() const { return strip_namespaces(detail::demangle(typeid(*this))); }
 
+std::string Module::error_name() const {
+  std::string out = name();
+  if (!qualified_name_.empty()) out.append(" '").append(qualified_name_).append("'");
+  return out;
+}
+
 std::string Module::add_indent(const std::string& text, int spaces) {
   if (text.find('\n') == std::string::npos) return text;
   const std::string pad(static_cast<std::size_t>(spaces), ' ');

@@ -40,7 +40,7 @@ Tensor table_op(const Tensor& x, double out_scale, int64_t out_zero_point, const
 // --- ReLU6 -------------------------------------------------------------------------------------------
 
 Tensor ReLU6::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   return qops::relu6(input);
 }
 
@@ -55,7 +55,7 @@ std::shared_ptr<ReLU6> ReLU6::from_float(const nn::ReLU6& mod, const FromFloatAr
 Hardswish::Hardswish(double scale, int64_t zero_point) { register_output_qparams(scale, zero_point); }
 
 Tensor Hardswish::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   return qops::hardswish(input, scale(), zero_point());
 }
 
@@ -69,7 +69,7 @@ ELU::ELU(double scale, int64_t zero_point, double alpha) : alpha_(alpha) {
 }
 
 Tensor ELU::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   return qops::elu(input, scale(), zero_point(), alpha_);
 }
 
@@ -88,7 +88,7 @@ LeakyReLU::LeakyReLU(double scale, int64_t zero_point, double negative_slope, bo
 }
 
 Tensor LeakyReLU::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   // PyTorch's kernel dequantizes in the premultiplied FMA form (as octet::quantized::leaky_relu).
   return table_op(input, scale(), zero_point(), {kernels::LutFunction::LeakyRelu, negative_slope_},
                   kernels::LutDequantize::PremulFma, "quantized::leaky_relu");
@@ -110,7 +110,7 @@ Sigmoid::Sigmoid(std::optional<double> output_scale, std::optional<int64_t> outp
 }
 
 Tensor Sigmoid::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   return table_op(input, scale(), zero_point(), {kernels::LutFunction::Sigmoid}, kernels::LutDequantize::Plain,
                   "quantized::sigmoid");
 }
@@ -125,7 +125,7 @@ Tanh::Tanh(std::optional<double> output_scale, std::optional<int64_t> output_zer
 }
 
 Tensor Tanh::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   return table_op(input, scale(), zero_point(), {kernels::LutFunction::Tanh}, kernels::LutDequantize::PremulFma,
                   "quantized::tanh");
 }
@@ -142,7 +142,7 @@ Softmax::Softmax(std::optional<int64_t> dim, double scale, int64_t zero_point) :
 }
 
 Tensor Softmax::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   // torch.nn.functional._get_softmax_dim for dim=None.
   const int64_t rank = input.dim();
   const int64_t dim = dim_ ? *dim_ : ((rank == 0 || rank == 1 || rank == 3) ? 0 : 1);
@@ -181,7 +181,7 @@ void PReLU::set_weight(const Tensor& w) {
 // is not 1 when the weight's range stops below 1: the default observer on slopes of 0.25 scales
 // positive inputs by about 0.5; Octet keeps them).
 Tensor PReLU::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   const int64_t channels = input.dim() >= 2 ? input.size(1) : 1;
   OCTET_CHECK(num_parameters_ == 1 || channels == num_parameters_, name(), "num_parameters=", num_parameters_,
               " does not match the ", channels, " channels at dim 1 of the input of shape ",

@@ -165,7 +165,7 @@ void QConvNd::set_weight_bias(const Tensor& w, const Tensor& b) {
 }
 
 Tensor QConvNd::prepare_input(const Tensor& input) const {
-  const std::string where = name();
+  const std::string where = error_name();
   check_quantized_input(input, where);
   const int64_t s = spatial_dims_;
   OCTET_CHECK(input.dim() == s + 1 || input.dim() == s + 2, where, "expected a ", s + 2, "-D (batched) or ", s + 1,

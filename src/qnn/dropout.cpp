@@ -11,7 +11,7 @@ Dropout::Dropout(double p, bool inplace) : p_(p), inplace_(inplace) {
 }
 
 Tensor Dropout::forward(const Tensor& input) {
-  detail::check_quantized_input(input, name());
+  detail::check_quantized_input(input, error_name());
   return input;
 }
 

@@ -21,7 +21,7 @@ Linear::Linear(int64_t in_features, int64_t out_features, LinearOptions options)
 }
 
 Tensor Linear::forward(const Tensor& input) {
-  detail::check_dynamic_input(input, name());
+  detail::check_dynamic_input(input, error_name());
   OCTET_CHECK(input.dim() >= 1 && input.size(-1) == in_features_, name(), "expected an input of shape (*, ",
               in_features_, ") (in_features=", in_features_, "), got shape ", shape_to_string(input.shape()));
   const Tensor y = packed_.apply(input, detail::dynamic_reduce_range());

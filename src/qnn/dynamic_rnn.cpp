@@ -184,7 +184,7 @@ functional::RnnArgs RNNBase::rnn_args() const {
 }
 
 void RNNBase::check_input(const Tensor& input) const {
-  const std::string module = name();
+  const std::string module = error_name();
   detail::check_dynamic_input(input, module);
   OCTET_CHECK(input.dim() == 2 || input.dim() == 3, module,
               "expected input to be 2-D (unbatched (L, H_in)) or 3-D (batched), got ", input.dim(),

@@ -184,7 +184,7 @@ EmbeddingBag::EmbeddingBag(int64_t num_embeddings, int64_t embedding_dim, Embedd
 Tensor EmbeddingBag::forward(const Tensor& indices) { return forward(indices, Tensor(), Tensor()); }
 
 Tensor EmbeddingBag::forward(const Tensor& indices, const Tensor& offsets, const Tensor& per_sample_weights) {
-  const std::string module = name();
+  const std::string module = error_name();
   OCTET_CHECK(indices.defined(), module, "the indices are undefined");
   OCTET_CHECK(indices.dtype() == kInt64 || indices.dtype() == kInt32, module, "expected int64 or int32 indices, got ",
               indices.dtype());

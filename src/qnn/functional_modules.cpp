@@ -21,9 +21,11 @@ using detail::check_quantized_input;
 
 namespace {
 
-std::string op_name(const char* module, const char* op) {
+// "QFunctional.add", followed by the module's place in its model when known: "QFunctional.add 'add1'".
+std::string op_name(const Module& m, const char* module, const char* op) {
   std::string out = module;
   out.append(".").append(op);
+  if (!m.qualified_name().empty()) out.append(" '").append(m.qualified_name()).append("'");
   return out;
 }
 
@@ -42,7 +44,7 @@ Tensor FloatFunctional::forward(const Tensor& /*input*/) {
 }
 
 #define OCTET_FF_CHECK2(op)                                            \
-  const std::string where = op_name("FloatFunctional", op);            \
+  const std::string where = op_name(*this, "FloatFunctional", op);            \
   check_float_input(x, where, "first input");                          \
   check_float_input(y, where, "second input")
 
@@ -52,7 +54,7 @@ Tensor FloatFunctional::add(const Tensor& x, const Tensor& y) {
 }
 
 Tensor FloatFunctional::add_scalar(const Tensor& x, double y) {
-  check_float_input(x, op_name("FloatFunctional", "add_scalar"));
+  check_float_input(x, op_name(*this, "FloatFunctional", "add_scalar"));
   return F::add(x, y);
 }
 
@@ -62,12 +64,12 @@ Tensor FloatFunctional::mul(const Tensor& x, const Tensor& y) {
 }
 
 Tensor FloatFunctional::mul_scalar(const Tensor& x, double y) {
-  check_float_input(x, op_name("FloatFunctional", "mul_scalar"));
+  check_float_input(x, op_name(*this, "FloatFunctional", "mul_scalar"));
   return F::mul(x, y);
 }
 
 Tensor FloatFunctional::cat(const std::vector<Tensor>& x, int64_t dim) {
-  const std::string where = op_name("FloatFunctional", "cat");
+  const std::string where = op_name(*this, "FloatFunctional", "cat");
   for (const Tensor& t : x) check_float_input(t, where);
   return activation_post_process->forward(F::cat(x, dim));
 }
@@ -92,8 +94,7 @@ Tensor FloatFunctional::matmul(const Tensor& x, const Tensor& y) {
 // --- QFunctional -------------------------------------------------------------------------------------
 
 QFunctional::QFunctional() {
-  register_output_qparams(1.0, 0);
-  register_module("activation_post_process", &QFunctional::activation_post_process, std::make_shared<nn::Identity>());
+  register_output_qparams(1.0, 0);  // FloatFunctional registered activation_post_process (an Identity)
 }
 
 Tensor QFunctional::forward(const Tensor& /*input*/) {
@@ -108,7 +109,7 @@ std::string QFunctional::extra_repr() const {
 }
 
 #define OCTET_QF_CHECK2(op)                                            \
-  const std::string where = op_name("QFunctional", op);                \
+  const std::string where = op_name(*this, "QFunctional", op);                \
   check_quantized_input(x, where, "first input");                      \
   check_quantized_input(y, where, "second input")
 
@@ -118,7 +119,7 @@ Tensor QFunctional::add(const Tensor& x, const Tensor& y) {
 }
 
 Tensor QFunctional::add_scalar(const Tensor& x, double y) {
-  check_quantized_input(x, op_name("QFunctional", "add_scalar"));
+  check_quantized_input(x, op_name(*this, "QFunctional", "add_scalar"));
   return qops::add_scalar(x, y);
 }
 
@@ -128,12 +129,12 @@ Tensor QFunctional::mul(const Tensor& x, const Tensor& y) {
 }
 
 Tensor QFunctional::mul_scalar(const Tensor& x, double y) {
-  check_quantized_input(x, op_name("QFunctional", "mul_scalar"));
+  check_quantized_input(x, op_name(*this, "QFunctional", "mul_scalar"));
   return qops::mul_scalar(x, y);
 }
 
 Tensor QFunctional::cat(const std::vector<Tensor>& x, int64_t dim) {
-  const std::string where = op_name("QFunctional", "cat");
+  const std::string where = op_name(*this, "QFunctional", "cat");
   for (const Tensor& t : x) check_quantized_input(t, where);
   return activation_post_process->forward(qops::cat(x, dim, scale(), zero_point()));
 }

@@ -20,7 +20,7 @@ namespace {
 // weight with the float bias. The input goes through prepare_input first (checks, non-zero padding
 // modes), so the packed geometry (zero padding inside the kernel or none) applies as is.
 Tensor conv_add(const nn::quantized::Conv2d& m, const Tensor& xp, const Tensor& extra, bool relu) {
-  const std::string where = m.name();
+  const std::string where = m.error_name();
   check_quantized_input(extra, where, "extra input");
   OCTET_CHECK(extra.dtype() == xp.dtype(), where, "the extra input must have the input's dtype (", xp.dtype(),
               "), got ", extra.dtype());

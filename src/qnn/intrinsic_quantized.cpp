@@ -18,7 +18,7 @@ using nn::quantized::detail::conv_options_of;
 // --- LinearReLU ------------------------------------------------------------------------------------
 
 Tensor LinearReLU::forward(const Tensor& input) {
-  nn::quantized::detail::check_quantized_input(input, name());
+  nn::quantized::detail::check_quantized_input(input, error_name());
   OCTET_CHECK(input.dim() >= 1 && input.size(-1) == in_features(), name(), "expected an input of shape (*, ",
               in_features(), ") (in_features=", in_features(), "), got shape ", shape_to_string(input.shape()));
   return qops::linear_relu(input, packed_params(), scale(), zero_point());

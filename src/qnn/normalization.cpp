@@ -36,7 +36,7 @@ QBatchNormBase::QBatchNormBase(const char* module, int64_t num_features, const B
 }
 
 void QBatchNormBase::check_input(const Tensor& input, int64_t rank) const {
-  const std::string where = name();
+  const std::string where = error_name();
   check_quantized_input(input, where);
   OCTET_CHECK(input.dim() == rank, where, "expected a ", rank, "-D input (N, C, ", rank == 4 ? "H, W" : "D, H, W",
               "), got shape ", shape_to_string(input.shape()));
@@ -93,7 +93,7 @@ LayerNorm::LayerNorm(Shape normalized_shape, Tensor weight, Tensor bias, double 
 }
 
 Tensor LayerNorm::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   return qops::layer_norm(input, normalized_shape(), weight, bias, eps(), scale(), zero_point());
 }
 
@@ -114,7 +114,7 @@ GroupNorm::GroupNorm(int64_t num_groups, int64_t num_channels, Tensor weight, Te
 }
 
 Tensor GroupNorm::forward(const Tensor& input) {
-  check_quantized_input(input, name());
+  check_quantized_input(input, error_name());
   check_rank(input, name(), 2, 64, "an (N, C, *)");
   OCTET_CHECK(input.size(1) == num_channels(), name(), "expected ", num_channels(),
               " channels (num_channels) at dim 1, got shape ", shape_to_string(input.shape()));
@@ -148,7 +148,7 @@ nn::InstanceNormOptions instance_options(const nn::detail::NormBase& mod) {
 // (N, C, *spatial) or (C, *spatial): the unbatched form gains N = 1 for the op.
 Tensor instance_norm_forward(const nn::detail::NormBase& m, const Tensor& input, int64_t spatial, double scale,
                              int64_t zero_point) {
-  const std::string where = m.name();
+  const std::string where = m.error_name();
   check_quantized_input(input, where);
   check_rank(input, where, spatial + 1, spatial + 2,
              spatial == 1 ? "a 3-D (N, C, L) or 2-D (C, L)"

@@ -56,6 +56,7 @@
 
 #include "octet/error.h"
 #include "octet/nn/ordered_dict.h"
+#include "octet/nn/qconfig_slot.h"
 #include "octet/tensor.h"
 
 namespace octet::nn {
@@ -216,6 +217,17 @@ class Module : public std::enable_shared_from_this<Module> {
   // copied. Returns the keys that did not match.
   IncompatibleKeys load_state_dict(const StateDict& state_dict, bool strict = true);
 
+  // --- eager-mode quantization ----------------------------------------------------------------------
+  // torch.nn.Module.qconfig (see qconfig_slot.h): unset by default, inherited from the parent by
+  // quantization::prepare(); nullptr opts a subtree out.
+  QConfigSlot qconfig;
+  // Where this module sits in the model it was last prepared or converted in ("layer1.0.conv1"), so
+  // that errors raised in its forward name it; empty when unknown. Copied by clone().
+  const std::string& qualified_name() const { return qualified_name_; }
+  void set_qualified_name(std::string name) { qualified_name_ = std::move(name); }
+  // How errors name this module: "QuantizedConv2d 'layer1.0.conv1'", or name() when the path is unknown.
+  std::string error_name() const;
+
   // --- deep copy -------------------------------------------------------------------------------
   // A deep copy of the tree (types, modes, flags and tensor values; no storage shared with this
   // module). Modules derived from Cloneable<Derived> support it; others raise an Error.
@@ -263,6 +275,7 @@ class Module : public std::enable_shared_from_this<Module> {
   OrderedDict<detail::BufferEntry> buffers_{"buffer"};
   OrderedDict<detail::ModuleEntry> children_{"module"};
   bool training_ = true;
+  std::string qualified_name_;
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& module);

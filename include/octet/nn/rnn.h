@@ -38,6 +38,39 @@
 
 namespace octet::nn {
 
+// --- call signatures shared by the float and the dynamic quantized modules -----------------------
+// quantize_dynamic() replaces a float LSTM with nn::quantized::dynamic::LSTM, which holds packed int8
+// weights and is not an nn::LSTM. A model that holds its recurrent layer through the interface
+// below calls the same forward before and after:
+//
+//   std::shared_ptr<nn::AnyLSTM> lstm;
+//   register_module("lstm", &Net::lstm, std::make_shared<nn::LSTM>(28, 128));   // in the constructor
+//   auto [out, h_n, c_n] = lstm->forward(x);                                      // float or int8
+//
+// Each interface is implemented by the float module and its dynamic quantized counterpart.
+class AnyLSTM {
+ public:
+  virtual ~AnyLSTM() = default;
+  virtual std::tuple<Tensor, Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {},
+                                                     const Tensor& c0 = {}) = 0;
+};
+class AnyGRU {
+ public:
+  virtual ~AnyGRU() = default;
+  virtual std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {}) = 0;
+};
+class AnyLSTMCell {
+ public:
+  virtual ~AnyLSTMCell() = default;
+  virtual std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {}, const Tensor& cx = {}) = 0;
+};
+// GRUCell and RNNCell: forward(input, hx) (undefined hx = zeros).
+class AnyRecurrentCell {
+ public:
+  virtual ~AnyRecurrentCell() = default;
+  virtual Tensor forward(const Tensor& input, const Tensor& hx) = 0;
+};
+
 struct RNNOptions {
   int64_t num_layers = 1;
   std::string nonlinearity = "tanh";  // "tanh" or "relu"
@@ -108,19 +141,19 @@ class RNNBase : public Module {
   std::vector<std::string> flat_weights_names_;
 };
 
-class LSTM : public Cloneable<LSTM, RNNBase> {
+class LSTM : public Cloneable<LSTM, RNNBase>, public AnyLSTM {
  public:
   // An Error for the RNNBase checks (proj_size included).
   LSTM(int64_t input_size, int64_t hidden_size, LSTMOptions options = {});
   // Returns (output, h_n, c_n); h0 and c0 are given together or not at all.
-  std::tuple<Tensor, Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {}, const Tensor& c0 = {});
+  std::tuple<Tensor, Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {}, const Tensor& c0 = {}) override;
 };
 
-class GRU : public Cloneable<GRU, RNNBase> {
+class GRU : public Cloneable<GRU, RNNBase>, public AnyGRU {
  public:
   GRU(int64_t input_size, int64_t hidden_size, GRUOptions options = {});
   // Returns (output, h_n).
-  std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {});
+  std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {}) override;
 };
 
 class RNN : public Cloneable<RNN, RNNBase> {
@@ -178,27 +211,27 @@ class RNNCellBase : public Module {
   std::string nonlinearity_;
 };
 
-class LSTMCell : public Cloneable<LSTMCell, RNNCellBase> {
+class LSTMCell : public Cloneable<LSTMCell, RNNCellBase>, public AnyLSTMCell {
  public:
   LSTMCell(int64_t input_size, int64_t hidden_size, LSTMCellOptions options = {});
   // Returns (h_1, c_1); hx and cx are given together or not at all.
-  std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {}, const Tensor& cx = {});
+  std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {}, const Tensor& cx = {}) override;
 };
 
-class GRUCell : public Cloneable<GRUCell, RNNCellBase> {
+class GRUCell : public Cloneable<GRUCell, RNNCellBase>, public AnyRecurrentCell {
  public:
   GRUCell(int64_t input_size, int64_t hidden_size, GRUCellOptions options = {});
   // h_1 from a zero state (usable in Sequential), and from hx (undefined = zeros).
   Tensor forward(const Tensor& input) override;
-  Tensor forward(const Tensor& input, const Tensor& hx);
+  Tensor forward(const Tensor& input, const Tensor& hx) override;
 };
 
-class RNNCell : public Cloneable<RNNCell, RNNCellBase> {
+class RNNCell : public Cloneable<RNNCell, RNNCellBase>, public AnyRecurrentCell {
  public:
   // An Error unless options.nonlinearity is "tanh" or "relu".
   RNNCell(int64_t input_size, int64_t hidden_size, RNNCellOptions options = {});
   Tensor forward(const Tensor& input) override;
-  Tensor forward(const Tensor& input, const Tensor& hx);
+  Tensor forward(const Tensor& input, const Tensor& hx) override;
   const std::string& nonlinearity() const { return nonlinearity_; }
 
  private:

@@ -29,14 +29,14 @@ class FloatFunctional : public Cloneable<FloatFunctional> {
   FloatFunctional();
   Tensor forward(const Tensor& input) override;  // an Error, as in PyTorch
 
-  Tensor add(const Tensor& x, const Tensor& y);          // x + y (broadcasting)
-  Tensor add_scalar(const Tensor& x, double y);          // x + y, not observed
-  Tensor mul(const Tensor& x, const Tensor& y);          // x * y
-  Tensor mul_scalar(const Tensor& x, double y);          // x * y, not observed
-  Tensor cat(const std::vector<Tensor>& x, int64_t dim = 0);
-  Tensor add_relu(const Tensor& x, const Tensor& y);     // relu(x + y)
-  Tensor mul_relu(const Tensor& x, const Tensor& y);     // relu(x * y) (Octet; PyTorch has no mul_relu)
-  Tensor matmul(const Tensor& x, const Tensor& y);
+  virtual Tensor add(const Tensor& x, const Tensor& y);          // x + y (broadcasting)
+  virtual Tensor add_scalar(const Tensor& x, double y);          // x + y, not observed
+  virtual Tensor mul(const Tensor& x, const Tensor& y);          // x * y
+  virtual Tensor mul_scalar(const Tensor& x, double y);          // x * y, not observed
+  virtual Tensor cat(const std::vector<Tensor>& x, int64_t dim = 0);
+  virtual Tensor add_relu(const Tensor& x, const Tensor& y);     // relu(x + y)
+  virtual Tensor mul_relu(const Tensor& x, const Tensor& y);     // relu(x * y) (Octet; PyTorch has no mul_relu)
+  virtual Tensor matmul(const Tensor& x, const Tensor& y);
 
   // An Identity until prepare() puts an observer here (replace_module("activation_post_process", obs)).
   std::shared_ptr<Module> activation_post_process;
@@ -47,24 +47,28 @@ class FloatFunctional : public Cloneable<FloatFunctional> {
 // output qparams by PyTorch's rules instead (octet::quantized::add_scalar / mul_scalar). Inputs must
 // be per-tensor quint8/qint8 of one dtype: a float input is an Error naming the operation and the
 // missing QuantStub.
-class QFunctional : public Cloneable<QFunctional, detail::OutputQParams<Module>> {
+//
+// QFunctional derives from FloatFunctional so that a model's std::shared_ptr<FloatFunctional> member
+// holds either: convert() swaps the object and the model's add_relu(a, b) call stays as it is.
+class QFunctional : public Cloneable<QFunctional, detail::OutputQParams<FloatFunctional>> {
  public:
   QFunctional();
   Tensor forward(const Tensor& input) override;  // an Error, as in PyTorch
+  std::string name() const override { return "QFunctional"; }
   std::string extra_repr() const override;
 
-  Tensor add(const Tensor& x, const Tensor& y);
-  Tensor add_scalar(const Tensor& x, double y);
-  Tensor mul(const Tensor& x, const Tensor& y);
-  Tensor mul_scalar(const Tensor& x, double y);
+  Tensor add(const Tensor& x, const Tensor& y) override;
+  Tensor add_scalar(const Tensor& x, double y) override;
+  Tensor mul(const Tensor& x, const Tensor& y) override;
+  Tensor mul_scalar(const Tensor& x, double y) override;
   // Inputs with other qparams are requantized to (scale, zero_point).
-  Tensor cat(const std::vector<Tensor>& x, int64_t dim = 0);
-  Tensor add_relu(const Tensor& x, const Tensor& y);
-  Tensor mul_relu(const Tensor& x, const Tensor& y);
+  Tensor cat(const std::vector<Tensor>& x, int64_t dim = 0) override;
+  Tensor add_relu(const Tensor& x, const Tensor& y) override;
+  Tensor mul_relu(const Tensor& x, const Tensor& y) override;
   // dequantize -> float matmul -> quantize to (scale, zero_point) (PyTorch's quantized::matmul).
-  Tensor matmul(const Tensor& x, const Tensor& y);
+  Tensor matmul(const Tensor& x, const Tensor& y) override;
 
-  std::shared_ptr<Module> activation_post_process;  // an Identity, as in PyTorch
+  // activation_post_process (inherited) stays an Identity, as in PyTorch.
 
   // The observed qparams of a prepared FloatFunctional: args.output_observer, or else the observer
   // prepare() put in mod.activation_post_process. An Error naming the module when neither observed

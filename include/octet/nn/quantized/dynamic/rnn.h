@@ -116,24 +116,24 @@ class RNNBase : public Module {
   DType dtype_;
 };
 
-class LSTM : public Cloneable<LSTM, RNNBase> {
+class LSTM : public Cloneable<LSTM, RNNBase>, public nn::AnyLSTM {
  public:
   LSTM(int64_t input_size, int64_t hidden_size, RNNOptions options = {});
   std::string name() const override { return "DynamicQuantizedLSTM"; }
   // Returns (output, h_n, c_n); h0 and c0 are given together or not at all (zeros).
-  std::tuple<Tensor, Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {}, const Tensor& c0 = {});
+  std::tuple<Tensor, Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {}, const Tensor& c0 = {}) override;
   // A float LSTM's weights through args.weight_observer (default: per-tensor symmetric qint8,
   // PyTorch's default_dynamic_qconfig; a float16 observer gives float16 weights). An LSTM with
   // proj_size > 0 is an Error.
   static std::shared_ptr<LSTM> from_float(const nn::LSTM& mod, const FromFloatArgs& args = {});
 };
 
-class GRU : public Cloneable<GRU, RNNBase> {
+class GRU : public Cloneable<GRU, RNNBase>, public nn::AnyGRU {
  public:
   GRU(int64_t input_size, int64_t hidden_size, RNNOptions options = {});
   std::string name() const override { return "DynamicQuantizedGRU"; }
   // Returns (output, h_n).
-  std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {});
+  std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& h0 = {}) override;
   static std::shared_ptr<GRU> from_float(const nn::GRU& mod, const FromFloatArgs& args = {});
 };
 
@@ -188,31 +188,31 @@ class RNNCellBase : public Module {
   DType dtype_;
 };
 
-class LSTMCell : public Cloneable<LSTMCell, RNNCellBase> {
+class LSTMCell : public Cloneable<LSTMCell, RNNCellBase>, public nn::AnyLSTMCell {
  public:
   LSTMCell(int64_t input_size, int64_t hidden_size, RNNCellOptions options = {});
   std::string name() const override { return "DynamicQuantizedLSTMCell"; }
   // Returns (h_1, c_1); hx and cx are given together or not at all (zeros).
-  std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {}, const Tensor& cx = {});
+  std::pair<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {}, const Tensor& cx = {}) override;
   static std::shared_ptr<LSTMCell> from_float(const nn::LSTMCell& mod, const FromFloatArgs& args = {});
 };
 
-class GRUCell : public Cloneable<GRUCell, RNNCellBase> {
+class GRUCell : public Cloneable<GRUCell, RNNCellBase>, public nn::AnyRecurrentCell {
  public:
   GRUCell(int64_t input_size, int64_t hidden_size, RNNCellOptions options = {});
   std::string name() const override { return "DynamicQuantizedGRUCell"; }
   Tensor forward(const Tensor& input) override;  // from a zero state
-  Tensor forward(const Tensor& input, const Tensor& hx);
+  Tensor forward(const Tensor& input, const Tensor& hx) override;
   static std::shared_ptr<GRUCell> from_float(const nn::GRUCell& mod, const FromFloatArgs& args = {});
 };
 
-class RNNCell : public Cloneable<RNNCell, RNNCellBase> {
+class RNNCell : public Cloneable<RNNCell, RNNCellBase>, public nn::AnyRecurrentCell {
  public:
   // An Error unless options.nonlinearity is "tanh" or "relu".
   RNNCell(int64_t input_size, int64_t hidden_size, RNNCellOptions options = {});
   std::string name() const override { return "DynamicQuantizedRNNCell"; }
   Tensor forward(const Tensor& input) override;
-  Tensor forward(const Tensor& input, const Tensor& hx);
+  Tensor forward(const Tensor& input, const Tensor& hx) override;
   const std::string& nonlinearity() const { return nonlinearity_; }
   static std::shared_ptr<RNNCell> from_float(const nn::RNNCell& mod, const FromFloatArgs& args = {});
 };

@@ -1,0 +1,29 @@
+// workflow_util.h: small helpers shared by the eager-mode workflow steps (internal).
+#pragma once
+
+#include <string>
+
+#include "octet/nn/module.h"
+
+namespace octet::quantization::detail {
+
+// "layer1" + "conv1" -> "layer1.conv1"; "" + "fc" -> "fc".
+inline std::string join_path(const std::string& prefix, const std::string& name) {
+  if (prefix.empty()) return name;
+  std::string out = prefix;
+  out.append(".").append(name);
+  return out;
+}
+
+// How messages name a module: "'layer1.conv1' (Conv2d)", or "the model (Net)" for the root.
+inline std::string describe(const nn::Module& m, const std::string& path) {
+  std::string out;
+  if (path.empty()) {
+    out.append("the model (").append(m.name()).append(")");
+  } else {
+    out.append("'").append(path).append("' (").append(m.name()).append(")");
+  }
+  return out;
+}
+
+}  // namespace octet::quantization::detail
