@@ -102,17 +102,30 @@ std::string ranks_text(std::initializer_list<int64_t> ranks) {
   return out;
 }
 
-void check_float_input(const Tensor& input, const std::string& module, std::initializer_list<int64_t> ranks) {
+namespace {
+void check_defined_and_rank(const Tensor& input, const std::string& module, std::initializer_list<int64_t> ranks) {
   OCTET_CHECK(input.defined(), module, "the input is undefined");
   bool rank_ok = false;
   for (int64_t r : ranks) rank_ok = rank_ok || input.dim() == r;
   OCTET_CHECK(rank_ok, module, "expected a ", ranks_text(ranks), " input, got a ", input.dim(),
               "-D input of shape ", shape_to_string(input.shape()));
+}
+}  // namespace
+
+void check_float_input(const Tensor& input, const std::string& module, std::initializer_list<int64_t> ranks) {
+  check_defined_and_rank(input, module, ranks);
   // A quantized tensor here usually means a DeQuantStub is missing between a quantized part of the
   // model and this float module: say so instead of only naming the dtype.
   OCTET_CHECK(!input.is_quantized(), module, "expected a float32 input, got a quantized ", input.dtype(),
               " tensor: is a DeQuantStub (or DeQuantize) missing before this module?");
   OCTET_CHECK(input.dtype() == kFloat32, module, "expected a float32 input, got ", input.dtype());
+}
+
+void check_float_or_quantized_input(const Tensor& input, const std::string& module,
+                                    std::initializer_list<int64_t> ranks) {
+  check_defined_and_rank(input, module, ranks);
+  OCTET_CHECK(input.dtype() == kFloat32 || input.is_quantized(), module, "expected a float32 input, got ", input.dtype(),
+              " (a quantized input runs the quantized op)");
 }
 
 }  // namespace octet::nn::layer_util

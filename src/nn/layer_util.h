@@ -40,6 +40,11 @@ Shape expand_param(const Shape& values, std::size_t dims, const std::string& mod
 // Checks a forward input: defined, float32, and of one of the ranks in `ranks`. The Error names the
 // module, the accepted ranks and the input's shape.
 void check_float_input(const Tensor& input, const std::string& module, std::initializer_list<int64_t> ranks);
+// The same for the modules whose functional op also runs on quantized tensors (ReLU, MaxPool2d,
+// Upsample, ...: PyTorch dispatches them by dtype, so they work after eager-mode convert()): a
+// float32 or a quantized input; other dtypes are an Error.
+void check_float_or_quantized_input(const Tensor& input, const std::string& module,
+                                    std::initializer_list<int64_t> ranks);
 
 // "2-D", "3-D or 4-D", "4-D (batched) or 3-D (unbatched)"-style text for error messages.
 std::string ranks_text(std::initializer_list<int64_t> ranks);

@@ -1,4 +1,7 @@
 // pooling.cpp: MaxPool, AvgPool, AdaptiveAvgPool and AdaptiveMaxPool modules (1d/2d/3d).
+//
+// MaxPool, AvgPool and AdaptiveAvgPool accept quantized input, which runs the quantized op
+// (PyTorch's dispatch by dtype); AdaptiveMaxPool has no quantized op and asks for a DeQuantStub.
 #include "octet/nn/pooling.h"
 
 #include <algorithm>
@@ -26,8 +29,12 @@ void check_param(const Shape& values, int64_t dims, const std::string& module, c
 bool positive(int64_t v) { return v > 0; }
 bool non_negative(int64_t v) { return v >= 0; }
 
-void check_pool_input(const Tensor& input, const std::string& module, int64_t spatial_dims) {
-  check_float_input(input, module, {spatial_dims + 1, spatial_dims + 2});
+void check_pool_input(const Tensor& input, const std::string& module, int64_t spatial_dims, bool allow_quantized) {
+  if (allow_quantized) {
+    check_float_or_quantized_input(input, module, {spatial_dims + 1, spatial_dims + 2});
+  } else {
+    check_float_input(input, module, {spatial_dims + 1, spatial_dims + 2});
+  }
 }
 
 }  // namespace
@@ -47,7 +54,9 @@ MaxPoolBase::MaxPoolBase(const char* module, int64_t spatial_dims, Shape kernel_
   check_param(dilation_, spatial_dims, module, "dilation", "> 0", positive);
 }
 
-void MaxPoolBase::check_input(const Tensor& input) const { check_pool_input(input, name(), spatial_dims_); }
+void MaxPoolBase::check_input(const Tensor& input) const {
+  check_pool_input(input, name(), spatial_dims_, /*allow_quantized=*/true);
+}
 
 std::string MaxPoolBase::extra_repr() const {
   return "kernel_size=" + py_int_or_tuple(kernel_size_) + ", stride=" + py_int_or_tuple(stride_) +
@@ -70,7 +79,9 @@ AvgPoolBase::AvgPoolBase(const char* module, int64_t spatial_dims, Shape kernel_
               divisor_override_.value_or(0));
 }
 
-void AvgPoolBase::check_input(const Tensor& input) const { check_pool_input(input, name(), spatial_dims_); }
+void AvgPoolBase::check_input(const Tensor& input) const {
+  check_pool_input(input, name(), spatial_dims_, /*allow_quantized=*/true);
+}
 
 std::string AvgPoolBase::extra_repr() const {
   // AvgPool1d normalises its arguments with _single (so they print as tuples); 2d and 3d keep them.
@@ -85,7 +96,10 @@ AdaptivePoolBase::AdaptivePoolBase(const char* module, int64_t spatial_dims, Sha
   check_param(output_size_, spatial_dims, module, "output_size", "> 0", positive);
 }
 
-void AdaptivePoolBase::check_input(const Tensor& input) const { check_pool_input(input, name(), spatial_dims_); }
+// AdaptiveMaxPool's check (float only); AdaptiveAvgPool's forward checks with allow_quantized.
+void AdaptivePoolBase::check_input(const Tensor& input) const {
+  check_pool_input(input, name(), spatial_dims_, /*allow_quantized=*/false);
+}
 
 std::string AdaptivePoolBase::extra_repr() const { return "output_size=" + py_int_or_tuple(output_size_); }
 
@@ -150,19 +164,19 @@ Tensor AvgPool3d::forward(const Tensor& input) {
 
 AdaptiveAvgPool1d::AdaptiveAvgPool1d(Shape output_size) : Cloneable("AdaptiveAvgPool1d", 1, std::move(output_size)) {}
 Tensor AdaptiveAvgPool1d::forward(const Tensor& input) {
-  check_input(input);
+  check_pool_input(input, name(), spatial_dims_, /*allow_quantized=*/true);
   return F::adaptive_avg_pool1d(input, output_size());
 }
 
 AdaptiveAvgPool2d::AdaptiveAvgPool2d(Shape output_size) : Cloneable("AdaptiveAvgPool2d", 2, std::move(output_size)) {}
 Tensor AdaptiveAvgPool2d::forward(const Tensor& input) {
-  check_input(input);
+  check_pool_input(input, name(), spatial_dims_, /*allow_quantized=*/true);
   return F::adaptive_avg_pool2d(input, output_size());
 }
 
 AdaptiveAvgPool3d::AdaptiveAvgPool3d(Shape output_size) : Cloneable("AdaptiveAvgPool3d", 3, std::move(output_size)) {}
 Tensor AdaptiveAvgPool3d::forward(const Tensor& input) {
-  check_input(input);
+  check_pool_input(input, name(), spatial_dims_, /*allow_quantized=*/true);
   return F::adaptive_avg_pool3d(input, output_size());
 }
 

@@ -26,7 +26,8 @@ Upsample::Upsample(UpsampleOptions options) : options_(std::move(options)) {
 }
 
 Tensor Upsample::forward(const Tensor& input) {
-  check_float_input(input, "Upsample", {3, 4, 5});
+  // A quantized input runs the quantized resize (nearest, bilinear), as PyTorch's dispatch does.
+  check_float_or_quantized_input(input, "Upsample", {3, 4, 5});
   return functional::interpolate(input, options_.size, options_.scale_factor, options_.mode, options_.align_corners,
                                  options_.recompute_scale_factor);
 }

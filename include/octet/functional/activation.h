@@ -5,6 +5,14 @@
 // softmax run vectorized (AVX2 / AVX-512 when the CPU has them) and multi-threaded on large inputs;
 // the exp/tanh/erf approximations are within a few ulp of the exact function. NaN propagates as in
 // PyTorch.
+//
+// A quantized input runs the quantized op (PyTorch's dispatch by dtype; octet/quantized/activation.h)
+// for relu, relu6, hardtanh, hardswish, hardsigmoid, sigmoid, tanh, gelu, elu, leaky_relu and
+// dropout. Output qparams are those PyTorch's quantized op picks: the input's for relu, relu6,
+// hardtanh, hardswish, gelu, elu and leaky_relu; scale 1/256 with zero point 0 (quint8) or -128
+// (qint8) for sigmoid and hardsigmoid; 2/256 with 128 or 0 for tanh. dropout copies a quantized
+// input when !training (or p == 0), and is an Error when training. The other ops reject quantized
+// input.
 #pragma once
 
 #include <cstdint>

@@ -83,6 +83,8 @@ Tensor neg(const Tensor& input);
 
 // min(max(input, min), max); either bound may be absent, not both. NaN in the input (or in a
 // tensor bound) gives NaN; where min > max the result is max (PyTorch's rule).
+// A quantized input (scalar bounds) runs quantized::clamp: the input's qparams, the bounds quantized
+// with them (PyTorch's dispatch by dtype).
 Tensor clamp(const Tensor& input, const std::optional<Scalar>& min, const std::optional<Scalar>& max = std::nullopt);
 Tensor clamp(const Tensor& input, const Tensor& min, const Tensor& max = {});
 Tensor clamp_min(const Tensor& input, const Scalar& min);

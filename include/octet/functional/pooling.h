@@ -10,6 +10,11 @@
 // less one when ceil_mode makes the last window start beyond the input and its left padding.
 // Padding may be at most half the kernel size. Max pooling propagates NaN; the indices of the
 // *_with_indices variants are int64 and flat within each input plane (d * H * W + h * W + w).
+//
+// A quantized input runs the quantized op (PyTorch's dispatch by dtype; octet/quantized/pooling.h):
+// max_pool1d/2d/3d, avg_pool2d/3d and adaptive_avg_pool2d/3d, with avg_pool1d and
+// adaptive_avg_pool1d run as their 2d forms over a unit height (as ATen does). The output keeps the
+// input's qparams. The *_with_indices variants and adaptive max pooling reject quantized input.
 #pragma once
 
 #include <cstdint>

@@ -31,6 +31,9 @@ namespace octet::functional {
 // bicubic antialias uses A = -0.5, and align_corners only changes the scale, not the sample
 // positions (src = (dst + 0.5) * scale - 0.5 with scale = (in - 1) / (out - 1)).
 //   F::interpolate(x, {}, {0.25}, "bilinear", std::nullopt, std::nullopt, /*antialias=*/true)
+// A quantized input runs the quantized op (PyTorch's dispatch by dtype; octet/quantized/resize.h):
+// modes "nearest" and "bilinear" on a 4-D input, the output keeping the input's qparams. Any other
+// mode, and antialias, is an Error that names it.
 Tensor interpolate(const Tensor& input, const Shape& size = {},
                    const std::vector<double>& scale_factor = {}, std::string_view mode = "nearest",
                    std::optional<bool> align_corners = std::nullopt,

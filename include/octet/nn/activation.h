@@ -8,6 +8,12 @@
 //   nn::ReLU()   nn::LeakyReLU({.negative_slope = 0.2})   nn::GELU({.approximate = "tanh"})
 //   nn::PReLU({.num_parameters = 64})   nn::Softmax(1)
 //
+// A quantized input runs the quantized op (PyTorch's dispatch by dtype, so the modules work unchanged
+// after eager-mode convert()) for ReLU, ReLU6, Hardtanh, Hardswish, Hardsigmoid, Sigmoid, Tanh,
+// GELU, ELU and LeakyReLU: clamps (ReLU, ReLU6, Hardtanh) and GELU, ELU, LeakyReLU, Hardswish keep
+// the input's qparams; Sigmoid and Hardsigmoid give scale 1/256 (zero point 0 quint8, -128 qint8),
+// Tanh 2/256 (128 quint8, 0 qint8). The others reject quantized input.
+//
 // `inplace` is accepted (and printed, like PyTorch) but ignored: forward always returns a new
 // tensor. Printing follows PyTorch's repr: "LeakyReLU(negative_slope=0.2)", "Softmax(dim=1)".
 #pragma once

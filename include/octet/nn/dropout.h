@@ -13,7 +13,8 @@ struct DropoutOptions {
 
 // In training mode each element is zeroed with probability p and the others are scaled by
 // 1 / (1 - p), drawing from octet::default_generator() (seed it with octet::manual_seed); in eval
-// mode forward returns a copy of the input. Printed as PyTorch does: "Dropout(p=0.2, inplace=False)".
+// mode forward returns a copy of the input. A quantized input is copied with its qparams in eval
+// mode (PyTorch's dispatch by dtype); in training mode with p > 0 it is an Error. Printed as PyTorch does: "Dropout(p=0.2, inplace=False)".
 class Dropout : public Cloneable<Dropout> {
  public:
   // An Error unless 0 <= p <= 1.

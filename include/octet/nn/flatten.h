@@ -9,7 +9,8 @@
 namespace octet::nn {
 
 // Merges dims start_dim..end_dim (negative counts from the end) into one, like torch.flatten; a
-// view when the input's strides allow it.
+// view when the input's strides allow it. A quantized input stays quantized with its qparams (a
+// per-channel axis follows the reshape), as in PyTorch.
 class Flatten : public Cloneable<Flatten> {
  public:
   explicit Flatten(int64_t start_dim = 1, int64_t end_dim = -1) : start_dim_(start_dim), end_dim_(end_dim) {}

@@ -5,7 +5,7 @@
 
 namespace octet::nn {
 
-// forward(x) = x. Fusion puts it where a module was folded into its neighbour (a BatchNorm folded
+// forward(x) = x, for any dtype (a quantized input passes through with its qparams). Fusion puts it where a module was folded into its neighbour (a BatchNorm folded
 // into the preceding Conv2d), as PyTorch's fuse_modules does.
 class Identity : public Cloneable<Identity> {
  public:

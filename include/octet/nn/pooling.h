@@ -3,7 +3,10 @@
 //
 // Spatial arguments hold one value for every spatial dim ({3}) or one per dim ({3, 2}); they are
 // kept as given (a one-value argument prints as an int, like PyTorch's repr of an int argument).
-// Inputs are float32, batched (N, C, *spatial) or unbatched (C, *spatial).
+// Inputs are float32, batched (N, C, *spatial) or unbatched (C, *spatial). For MaxPool, AvgPool and
+// AdaptiveAvgPool a quantized input runs the quantized op (PyTorch's dispatch by dtype; the output
+// keeps the input's qparams), so they work unchanged after eager-mode convert(); forward_with_indices
+// and AdaptiveMaxPool have no quantized op and reject quantized input.
 //   nn::MaxPool2d({3}, {.stride = {2}, .padding = {1}})   nn::AvgPool2d({2})   nn::AdaptiveAvgPool2d({1, 1})
 //
 // PyTorch's return_indices flag is not an option: forward() returns the values (for Sequential),

@@ -23,7 +23,9 @@ struct UpsampleOptions {
   std::optional<bool> recompute_scale_factor = std::nullopt;
 };
 
-// Resizes the spatial dims of an (N, C, *spatial) float32 input through F::interpolate.
+// Resizes the spatial dims of an (N, C, *spatial) float32 input through F::interpolate. A quantized
+// input runs the quantized op (PyTorch's dispatch by dtype): modes nearest and bilinear on 4-D input,
+// the output keeping the input's qparams; other modes are an Error.
 class Upsample : public Cloneable<Upsample> {
  public:
   // An Error when both or neither of size and scale_factor are given, for an unknown mode, or for

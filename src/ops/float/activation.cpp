@@ -1,4 +1,7 @@
 // activation.cpp: relu family, sigmoid, tanh, gelu, silu, mish, elu, celu, leaky_relu, prelu, softplus and dropout.
+//
+// A quantized input to relu, relu6, hardtanh, hardswish, hardsigmoid, sigmoid, tanh, gelu, elu,
+// leaky_relu and dropout runs the quantized op (PyTorch's dispatch by dtype; ops/float/quantized_dispatch.h).
 #include <cmath>
 #include <algorithm>
 #include <cstdint>
@@ -8,7 +11,9 @@
 #include "core/tensor_impl.h"
 #include "kernels/f32_elementwise_kernels.h"
 #include "octet/functional/activation.h"
+#include "octet/quantized/activation.h"
 #include "ops/float/elementwise_iter.h"
+#include "ops/float/quantized_dispatch.h"
 
 namespace octet::functional {
 namespace {
@@ -43,41 +48,53 @@ F32UnaryParams clamp_params(double lo, double hi) {
 }  // namespace
 
 Tensor relu(const Tensor& input) {
+  if (input.is_quantized()) return quantized::relu(input);
   return apply("relu", input, &F32ElementwiseKernels::vclamp, clamp_params(0.0, INFINITY), kGrainMemoryBound);
 }
 
 Tensor relu6(const Tensor& input) {
+  if (input.is_quantized()) return quantized::relu6(input);
   return apply("relu6", input, &F32ElementwiseKernels::vclamp, clamp_params(0.0, 6.0), kGrainMemoryBound);
 }
 
 Tensor hardtanh(const Tensor& input, double min_val, double max_val) {
   OCTET_CHECK(min_val <= max_val, "hardtanh", "expected min_val <= max_val, got min_val ", min_val, " and max_val ",
               max_val);
+  if (input.is_quantized()) return quantized::hardtanh(input, min_val, max_val);
   return apply("hardtanh", input, &F32ElementwiseKernels::vclamp, clamp_params(min_val, max_val), kGrainMemoryBound);
 }
 
 Tensor hardswish(const Tensor& input) {
+  // ATen's quantized hardswish keeps the input's qparams.
+  if (input.is_quantized()) {
+    const detail::InputQParams q = detail::input_qparams(input);
+    return quantized::hardswish(input, q.scale, q.zero_point);
+  }
   return apply("hardswish", input, &F32ElementwiseKernels::vhswish, {}, kGrainMemoryBound);
 }
 
 Tensor hardsigmoid(const Tensor& input) {
+  if (input.is_quantized()) return quantized::hardsigmoid(input);
   return apply("hardsigmoid", input, &F32ElementwiseKernels::vhsigmoid, {}, kGrainMemoryBound);
 }
 
 // sigmoid and tanh are also math functions (torch.sigmoid, torch.tanh): integers become float32 and
 // float64 stays float64, as for exp.
 Tensor sigmoid(const Tensor& input) {
+  if (input.is_quantized()) return quantized::sigmoid(input);
   return unary_math("sigmoid", input, &F32ElementwiseKernels::vsigmoid,
                     [](auto v) { return decltype(v)(1) / (decltype(v)(1) + std::exp(-v)); });
 }
 
 Tensor tanh(const Tensor& input) {
+  if (input.is_quantized()) return quantized::tanh(input);
   return unary_math("tanh", input, &F32ElementwiseKernels::vtanh, [](auto v) { return std::tanh(v); });
 }
 
 Tensor gelu(const Tensor& input, std::string_view approximate) {
   OCTET_CHECK(approximate == "none" || approximate == "tanh", "gelu",
               "expected approximate to be \"none\" or \"tanh\", got \"", std::string(approximate), "\"");
+  if (input.is_quantized()) return quantized::gelu(input, approximate);
   return apply("gelu", input, approximate == "tanh" ? &F32ElementwiseKernels::vgelutanh : &F32ElementwiseKernels::vgelu,
                {}, kGrainCompute);
 }
@@ -93,6 +110,11 @@ Tensor mish(const Tensor& input) {
 }
 
 Tensor elu(const Tensor& input, double alpha) {
+  // ATen's elu_quantized_cpu keeps the input's qparams.
+  if (input.is_quantized()) {
+    const detail::InputQParams q = detail::input_qparams(input);
+    return quantized::elu(input, q.scale, q.zero_point, alpha);
+  }
   const float a = static_cast<float>(alpha);
   return apply_scalar("elu", input, [a](float x) { return x > 0.0f ? x : a * std::expm1(x); });
 }
@@ -104,6 +126,7 @@ Tensor celu(const Tensor& input, double alpha) {
 }
 
 Tensor leaky_relu(const Tensor& input, double negative_slope) {
+  if (input.is_quantized()) return quantized::leaky_relu(input, negative_slope);
   F32UnaryParams p;
   p.slope = static_cast<float>(negative_slope);
   return apply("leaky_relu", input, &F32ElementwiseKernels::vlrelu, p, kGrainMemoryBound);
@@ -149,8 +172,15 @@ Tensor softplus(const Tensor& input, double beta, double threshold) {
 }
 
 Tensor dropout(const Tensor& input, double p, bool training, Generator* generator) {
-  check_float32(input, "dropout");
   OCTET_CHECK(p >= 0.0 && p <= 1.0, "dropout", "dropout probability has to be between 0 and 1, but got ", p);
+  if (input.defined() && input.is_quantized()) {
+    // The identity, as ATen's dropout is for !train or p == 0; zeroing quantized elements at random
+    // has no quantized kernel in PyTorch either.
+    detail::check_quantized_arg(!training || p == 0.0, input, "dropout", "training=true with p > 0",
+                                "call eval() on the model, or dequantize first");
+    return input.clone();
+  }
+  check_float32(input, "dropout");
   if (!training || p == 0.0) return input.clone();
   Tensor out = octet::detail::empty_uninitialized(input.shape(), kFloat32);
   if (p == 1.0) return out.fill_(0.0);

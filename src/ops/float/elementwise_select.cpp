@@ -1,4 +1,7 @@
 // elementwise_select.cpp: clamp (scalar or tensor bounds) and where, broadcasting every operand.
+//
+// clamp with scalar bounds on a quantized input runs quantized::clamp (PyTorch's dispatch by
+// dtype: the input's qparams, the bounds quantized with them).
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -8,6 +11,7 @@
 #include "core/tensor_impl.h"
 #include "kernels/f32_elementwise_kernels.h"
 #include "octet/functional/elementwise.h"
+#include "octet/quantized/activation.h"
 #include "ops/float/elementwise_iter.h"
 
 namespace octet::functional {
@@ -64,6 +68,13 @@ Tensor unbounded(DType dtype, bool upper) {
 }  // namespace
 
 Tensor clamp(const Tensor& input, const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
+  if (input.defined() && input.is_quantized()) {
+    OCTET_CHECK(min.has_value() || max.has_value(), "clamp", "at least one of 'min' or 'max' must be given");
+    auto bound = [](const std::optional<Scalar>& b) {
+      return b.has_value() ? std::optional<double>(b->to_double()) : std::nullopt;
+    };
+    return quantized::clamp(input, bound(min), bound(max));
+  }
   check_arith(input, "clamp", "input");
   OCTET_CHECK(min.has_value() || max.has_value(), "clamp", "at least one of 'min' or 'max' must be given");
   TypeOperand ops[3] = {type_operand(input), type_operand(min.value_or(0)), type_operand(max.value_or(0))};

@@ -1,4 +1,8 @@
 // pool_adaptive.cpp: adaptive_avg_pool1d/2d/3d and adaptive_max_pool1d/2d/3d (+ indices), with a vector global-average-pool path.
+//
+// A quantized input to adaptive_avg_pool2d/3d runs the quantized op (PyTorch's dispatch by dtype);
+// adaptive_avg_pool1d runs it as adaptive_avg_pool2d over a unit height, as ATen does. Adaptive max
+// pooling has no quantized op and rejects quantized input.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -8,7 +12,9 @@
 #include "kernels/pool_kernels.h"
 #include "octet/engine.h"
 #include "octet/functional/pooling.h"
+#include "octet/quantized/pooling.h"
 #include "ops/float/pool_common.h"
+#include "ops/float/quantized_dispatch.h"
 
 namespace octet::functional {
 namespace {
@@ -116,12 +122,20 @@ std::tuple<Tensor, Tensor> adaptive_max(const Tensor& input, int64_t spatial, co
 }  // namespace
 
 Tensor adaptive_avg_pool1d(const Tensor& input, const Shape& output_size) {
+  if (input.is_quantized()) {
+    constexpr const char* kWhere = "adaptive_avg_pool1d";
+    const int64_t out = detail::pool_arg(output_size, 1, kWhere, "output_size", {})[2];
+    return detail::pool1d_as_2d(input, kWhere,
+                                [out](const Tensor& x) { return quantized::adaptive_avg_pool2d(x, {1, out}); });
+  }
   return adaptive_avg(input, 1, output_size, "adaptive_avg_pool1d");
 }
 Tensor adaptive_avg_pool2d(const Tensor& input, const Shape& output_size) {
+  if (input.is_quantized()) return quantized::adaptive_avg_pool2d(input, output_size);
   return adaptive_avg(input, 2, output_size, "adaptive_avg_pool2d");
 }
 Tensor adaptive_avg_pool3d(const Tensor& input, const Shape& output_size) {
+  if (input.is_quantized()) return quantized::adaptive_avg_pool3d(input, output_size);
   return adaptive_avg(input, 3, output_size, "adaptive_avg_pool3d");
 }
 Tensor adaptive_max_pool1d(const Tensor& input, const Shape& output_size) {

@@ -1,4 +1,7 @@
 // pool_avg.cpp: avg_pool1d/2d/3d: window sums by a vector row kernel, then PyTorch's divisor (count_include_pad, divisor_override).
+//
+// A quantized input runs quantized::avg_pool2d/3d (PyTorch's dispatch by dtype); avg_pool1d runs
+// it as avg_pool2d over a unit height, as ATen's avg_pool1d does.
 #include <algorithm>
 #include <cstdint>
 #include <optional>
@@ -8,7 +11,9 @@
 #include "kernels/pool_kernels.h"
 #include "octet/engine.h"
 #include "octet/functional/pooling.h"
+#include "octet/quantized/pooling.h"
 #include "ops/float/pool_common.h"
+#include "ops/float/quantized_dispatch.h"
 
 namespace octet::functional {
 namespace {
@@ -119,6 +124,15 @@ Tensor avg_pool(const Tensor& input, int64_t spatial, const Shape& kernel_size, 
 Tensor avg_pool1d(const Tensor& input, const Shape& kernel_size, const Shape& stride,
                   const Shape& padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override) {
+  if (input.is_quantized()) {
+    constexpr const char* kWhere = "avg_pool1d";
+    const int64_t k = detail::pool_arg(kernel_size, 1, kWhere, "kernel_size", {})[2];
+    const int64_t s = detail::pool_arg(stride, 1, kWhere, "stride", kernel_size)[2];
+    const int64_t p = detail::pool_arg(padding, 1, kWhere, "padding", {0})[2];
+    return detail::pool1d_as_2d(input, kWhere, [&](const Tensor& x) {
+      return quantized::avg_pool2d(x, {1, k}, {1, s}, {0, p}, ceil_mode, count_include_pad, divisor_override);
+    });
+  }
   return avg_pool(input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
                   "avg_pool1d");
 }
@@ -126,6 +140,10 @@ Tensor avg_pool1d(const Tensor& input, const Shape& kernel_size, const Shape& st
 Tensor avg_pool2d(const Tensor& input, const Shape& kernel_size, const Shape& stride,
                   const Shape& padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override) {
+  if (input.is_quantized()) {
+    return quantized::avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                  divisor_override);
+  }
   return avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
                   "avg_pool2d");
 }
@@ -133,6 +151,10 @@ Tensor avg_pool2d(const Tensor& input, const Shape& kernel_size, const Shape& st
 Tensor avg_pool3d(const Tensor& input, const Shape& kernel_size, const Shape& stride,
                   const Shape& padding, bool ceil_mode, bool count_include_pad,
                   std::optional<int64_t> divisor_override) {
+  if (input.is_quantized()) {
+    return quantized::avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                                  divisor_override);
+  }
   return avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override,
                   "avg_pool3d");
 }

@@ -1,4 +1,7 @@
 // pool_max.cpp: max_pool1d/2d/3d, with and without indices: a vector row kernel for the values, PyTorch's exact scan for the indices.
+//
+// A quantized input runs quantized::max_pool1d/2d/3d (PyTorch's dispatch by dtype); the
+// *_with_indices forms (return_indices) have no quantized op and reject it.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -10,7 +13,9 @@
 #include "kernels/pool_kernels.h"
 #include "octet/engine.h"
 #include "octet/functional/pooling.h"
+#include "octet/quantized/pooling.h"
 #include "ops/float/pool_common.h"
+#include "ops/float/quantized_dispatch.h"
 
 namespace octet::functional {
 namespace {
@@ -22,6 +27,12 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 PoolGeometry max_pool_geometry(const Tensor& input, int64_t spatial, const Shape& kernel_size,
                                const Shape& stride, const Shape& padding, const Shape& dilation,
                                bool ceil_mode, const char* where) {
+  // Only the *_with_indices forms get here with a quantized input (the value forms dispatch first).
+  if (input.defined() && input.is_quantized()) {
+    detail::check_quantized_arg(false, input, where, "return_indices",
+                                "quantized max pooling returns no indices; call max_pool without indices, or "
+                                "dequantize first");
+  }
   PoolGeometry g = detail::pool_input_geometry(input, spatial, where);
   detail::pool_window_geometry(g, spatial, kernel_size, stride, padding, dilation, ceil_mode, where);
   return g;
@@ -148,18 +159,21 @@ std::tuple<Tensor, Tensor> max_pool_indices(const Tensor& input, const PoolGeome
 
 Tensor max_pool1d(const Tensor& input, const Shape& kernel_size, const Shape& stride,
                   const Shape& padding, const Shape& dilation, bool ceil_mode) {
+  if (input.is_quantized()) return quantized::max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode);
   return max_pool_values(input, max_pool_geometry(input, 1, kernel_size, stride, padding, dilation,
                                                   ceil_mode, "max_pool1d"));
 }
 
 Tensor max_pool2d(const Tensor& input, const Shape& kernel_size, const Shape& stride,
                   const Shape& padding, const Shape& dilation, bool ceil_mode) {
+  if (input.is_quantized()) return quantized::max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode);
   return max_pool_values(input, max_pool_geometry(input, 2, kernel_size, stride, padding, dilation,
                                                   ceil_mode, "max_pool2d"));
 }
 
 Tensor max_pool3d(const Tensor& input, const Shape& kernel_size, const Shape& stride,
                   const Shape& padding, const Shape& dilation, bool ceil_mode) {
+  if (input.is_quantized()) return quantized::max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode);
   return max_pool_values(input, max_pool_geometry(input, 3, kernel_size, stride, padding, dilation,
                                                   ceil_mode, "max_pool3d"));
 }

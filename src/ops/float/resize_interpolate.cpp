@@ -1,4 +1,7 @@
 // resize_interpolate.cpp: interpolate: arguments, output sizes, the nearest/linear/cubic taps (PyTorch's index arithmetic), area and antialias.
+//
+// A quantized input runs quantized::interpolate (PyTorch's dispatch by dtype), modes nearest and
+// bilinear on 4-D input; any other mode, and antialias, is an Error that names it.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -12,6 +15,8 @@
 #include "octet/engine.h"
 #include "octet/functional/pooling.h"
 #include "octet/functional/resize.h"
+#include "octet/quantized/resize.h"
+#include "ops/float/quantized_dispatch.h"
 #include "ops/float/resize_separable.h"
 
 namespace octet::functional {
@@ -130,6 +135,14 @@ Tensor interpolate(const Tensor& input, const Shape& size, const std::vector<dou
                    std::string_view mode, std::optional<bool> align_corners,
                    std::optional<bool> recompute_scale_factor, bool antialias) {
   OCTET_CHECK(input.defined(), kWhere, "input is an undefined tensor");
+  if (input.is_quantized()) {
+    OCTET_CHECK(mode == "nearest" || mode == "bilinear", kWhere, "mode '", mode, "' is not supported on a quantized ",
+                input.dtype(), " input; the quantized path supports nearest and bilinear (dequantize first for ",
+                "other modes)");
+    detail::check_quantized_arg(!antialias, input, kWhere, "antialias=true",
+                                "the quantized path has no antialiased resize; dequantize first");
+    return quantized::interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor);
+  }
   OCTET_CHECK(input.dtype() == kFloat32, kWhere, "expected a float32 input, got ", input.dtype());
   const ModeInfo info = parse_mode(mode);
   const int64_t dim = input.dim();
