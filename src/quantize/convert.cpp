@@ -6,6 +6,8 @@
 #include "octet/nn/linear.h"
 #include "octet/nn/rnn.h"
 #include "octet/nn/sparse.h"
+#include "octet/quantization/fixed_qparams_observer.h"
+#include "octet/quantization/observer.h"
 #include "octet/nn/quantized/functional_modules.h"
 #include "octet/quantization/quantize.h"
 #include "quantize/workflow_util.h"
@@ -23,9 +25,36 @@ const ActivationPostProcess* output_observer_of(const nn::Module& m) {
   return nullptr;
 }
 
+// What convert() does about observers that saw nothing.
+struct Unobserved {
+  // PyTorch's calculate_qparams() on an empty observer: scale 1, zero point 0 (it warns). Octet uses
+  // the same for a module that calibration never ran (a branch the data did not take) in a model
+  // where other observers did see data. Kept alive for the whole convert.
+  std::vector<std::shared_ptr<ActivationPostProcess>> defaults;
+};
+
+const ObserverBase* as_observer(const ActivationPostProcess* app) { return dynamic_cast<const ObserverBase*>(app); }
+
+// An Error when the model has observers and none saw any data: convert() before calibration.
+void check_calibrated(const nn::Module& root) {
+  int observers = 0, observed = 0;
+  std::string first;
+  for (const auto& [path, m] : root.named_modules()) {
+    const ObserverBase* obs = as_observer(output_observer_of(*m));
+    if (obs == nullptr) continue;
+    ++observers;
+    observed += obs->has_observed() ? 1 : 0;
+    if (first.empty()) first = detail::describe(*m, path);
+  }
+  OCTET_CHECK(observers == 0 || observed > 0, "convert", "none of the ", observers, " observers of ", root.name(),
+              " has seen data (the first is ", first,
+              "): run calibration data through the prepared model before convert()");
+}
+
 // swap_module: the quantized module for `mod` (at `path`), or mod itself when it has no qconfig or
 // its type has no mapping entry.
-nn::ModulePtr swap_module(const nn::ModulePtr& mod, const std::string& path, const ModuleMapping& mapping) {
+nn::ModulePtr swap_module(const nn::ModulePtr& mod, const std::string& path, const ModuleMapping& mapping,
+                          Unobserved& unobserved) {
   const QConfig* qc = mod->qconfig.get();
   if (qc == nullptr) return mod;
   const auto* observed = dynamic_cast<const ObservedModule*>(mod.get());
@@ -33,6 +62,13 @@ nn::ModulePtr swap_module(const nn::ModulePtr& mod, const std::string& path, con
   if (entry == nullptr) return mod;
   nn::quantized::FromFloatArgs args;
   args.output_observer = output_observer_of(*mod);
+  if (const ObserverBase* obs = as_observer(args.output_observer); obs != nullptr && !obs->has_observed() &&
+                                                                   (obs->dtype() == kQUInt8 || obs->dtype() == kQInt8)) {
+    const bool s8 = obs->dtype() == kQInt8;
+    unobserved.defaults.push_back(
+        std::make_shared<FixedQParamsObserver>(1.0, 0, obs->dtype(), kPerTensorAffine, s8 ? -128 : 0, s8 ? 127 : 255));
+    args.output_observer = unobserved.defaults.back().get();
+  }
   args.weight_observer = qc->weight;
   nn::ModulePtr q;
   try {
@@ -55,14 +91,15 @@ nn::ModulePtr swap_module(const nn::ModulePtr& mod, const std::string& path, con
   return q;
 }
 
-void convert_children(nn::Module& module, const std::string& path, const ModuleMapping& mapping) {
+void convert_children(nn::Module& module, const std::string& path, const ModuleMapping& mapping,
+                      Unobserved& unobserved) {
   for (const auto& [name, child] : module.named_children()) {
     const std::string child_path = detail::join_path(path, name);
     // Fused runs and observed modules are swapped as one unit; the rest is searched recursively.
     const bool unit = dynamic_cast<const nn::intrinsic::FusedModule*>(child.get()) != nullptr ||
                       dynamic_cast<const ObservedModule*>(child.get()) != nullptr;
-    if (!unit) convert_children(*child, child_path, mapping);
-    nn::ModulePtr swapped = swap_module(child, child_path, mapping);
+    if (!unit) convert_children(*child, child_path, mapping, unobserved);
+    nn::ModulePtr swapped = swap_module(child, child_path, mapping, unobserved);
     if (swapped == child) continue;
     try {
       module.replace_module(name, swapped);
@@ -86,8 +123,10 @@ nn::ModulePtr convert(const nn::ModulePtr& model, const ConvertOptions& options)
   const ModuleMapping& mapping = options.mapping != nullptr ? *options.mapping : get_default_static_quant_module_mappings();
   const bool root_is_unit = dynamic_cast<const nn::intrinsic::FusedModule*>(root.get()) != nullptr ||
                             dynamic_cast<const ObservedModule*>(root.get()) != nullptr;
-  if (!root_is_unit) convert_children(*root, "", mapping);
-  root = swap_module(root, "", mapping);
+  check_calibrated(*root);
+  Unobserved unobserved;
+  if (!root_is_unit) convert_children(*root, "", mapping, unobserved);
+  root = swap_module(root, "", mapping, unobserved);
   if (options.remove_qconfig) remove_qconfig(*root);
   return root;
 }

@@ -246,6 +246,38 @@ TEST(EagerStaticWorkflow, ConvertErrorsNameTheModule) {
   EXPECT_OCTET_ERROR(Q::convert(net), "was the model prepared with prepare()?");
 }
 
+// A branch the calibration data never takes (torchvision's MobileNetV2 has FloatFunctionals that
+// only some blocks call): its observer saw nothing, so it gets PyTorch's defaults, scale 1 and
+// zero point 0, instead of failing the whole convert.
+class UnusedBranchNet : public nn::Cloneable<UnusedBranchNet> {
+ public:
+  UnusedBranchNet() {
+    register_module("quant", &UnusedBranchNet::quant, std::make_shared<Q::QuantStub>());
+    register_module("fc", &UnusedBranchNet::fc, std::make_shared<nn::Linear>(4, 4));
+    register_module("unused", &UnusedBranchNet::unused, std::make_shared<nnq::FloatFunctional>());
+    register_module("dequant", &UnusedBranchNet::dequant, std::make_shared<Q::DeQuantStub>());
+  }
+  Tensor forward(const Tensor& x) override { return dequant->forward(fc->forward(quant->forward(x))); }
+  nn::ModulePtr quant, fc, dequant;
+  std::shared_ptr<nnq::FloatFunctional> unused;
+};
+
+TEST(EagerStaticWorkflow, AModuleCalibrationNeverRanGetsPyTorchsDefaultQParams) {
+  Generator gen(test::test_seed(613));
+  auto net = std::make_shared<UnusedBranchNet>();
+  net->eval();
+  net->qconfig = Q::get_default_qconfig("x86");
+  auto prepared = Q::prepare(net);
+  EXPECT_OCTET_ERROR(Q::convert(prepared), "none of the 3 observers of UnusedBranchNet has seen data");
+  prepared->forward(randn({8, 4}, gen));
+  auto q = Q::convert(prepared);
+  auto unused = std::dynamic_pointer_cast<nnq::QFunctional>(q->unused);
+  ASSERT_NE(unused, nullptr);
+  EXPECT_EQ(unused->scale(), 1.0);
+  EXPECT_EQ(unused->zero_point(), 0);
+  EXPECT_NE(std::dynamic_pointer_cast<nnq::Linear>(q->fc)->scale(), 1.0);
+}
+
 // The quantized model fed a float tensor where no QuantStub quantizes it: the error names the
 // module by its path and says what is missing.
 class MissingStubNet : public nn::Cloneable<MissingStubNet> {
