@@ -16,6 +16,7 @@ packages=(
   libonnx-dev
   libprotobuf-dev
   libonnx-testdata
+  dataset-fashion-mnist
 )
 
 missing=()
