@@ -28,9 +28,12 @@ int command_info(std::span<const std::string_view> args);
 int command_run(std::span<const std::string_view> args);
 int command_inspect(std::span<const std::string_view> args);
 int command_bench(std::span<const std::string_view> args);
+int command_demo(std::span<const std::string_view> args);
 
 // Adding a command is one file defining its function plus one line here.
 inline constexpr Command kCommands[] = {
+    {"demo", "quantize two Fashion-MNIST models (static and dynamic PTQ): FP32 vs INT8 accuracy, size, speed",
+     command_demo},
     {"info", "show version, CPU features, ISA levels, kernels, engines and threads", command_info},
     {"run", "run an ONNX model on inputs from .npy files, write its outputs", command_run},
     {"inspect", "describe an ONNX model: inputs, outputs, operators, parameters, unsupported ops", command_inspect},

@@ -1,10 +1,7 @@
 // cli_test.cpp: runs the built `octet` binary and checks its output and exit codes.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -15,36 +12,16 @@
 #include "octet/cpu_features.h"
 #include "octet/engine.h"
 #include "octet/version.h"
+#include "tools/cli_runner.h"
 
 namespace octet {
 namespace {
 
 #ifdef OCTET_CLI_PATH
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs the CLI through the shell; env is a prefix such as "OCTET_MAX_ISA=avx2". OCTET_MAX_ISA is
-// unset unless given, so that the caller's environment does not change the expected output.
-Result run_cli(const std::string& args, const std::string& env = "") {
-  const std::string command = "env -u OCTET_MAX_ISA " + env + " '" + OCTET_CLI_PATH + "' " +
-                              args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  return r;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using Result = test::CliResult;
+using test::contains;
+using test::run_cli;
 
 const std::vector<Isa> kAllIsas = {Isa::Ref,  Isa::Avx2, Isa::Avx512,  Isa::Avx512Vnni,
                                    Isa::Amx,  Isa::Neon, Isa::NeonDot, Isa::NeonI8mm};
@@ -72,7 +49,7 @@ TEST(Cli, UnknownCommandExitsTwoAndListsCommands) {
   const Result r = run_cli("frobnicate");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_TRUE(contains(r.output, "unknown command 'frobnicate'")) << r.output;
-  EXPECT_TRUE(contains(r.output, "commands: info")) << r.output;
+  EXPECT_TRUE(contains(r.output, "commands: demo, info")) << r.output;
 }
 
 TEST(Cli, InfoUnknownOptionExitsTwo) {

@@ -1,42 +1,22 @@
 // onnx_cli_test.cpp: `octet run`, `octet inspect` and `octet bench` on the committed ONNX models: outputs, listings, timings and error messages.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include "graph/graph_test_util.h"
 #include "octet/io/numpy.h"
 #include "onnx/model_proto_builder.h"
+#include "tools/cli_runner.h"
 
 namespace octet {
 namespace {
 
 #ifdef OCTET_CLI_PATH
 
-struct Result {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Result run_cli(const std::string& args) {
-  const std::string command = std::string("'") + OCTET_CLI_PATH + "' " + args + " 2>&1";
-  Result r;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  return r;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using Result = test::CliResult;
+using test::contains;
+using test::run_cli;
 
 std::string model(const std::string& name) { return std::string(OCTET_TEST_DATA_DIR) + "/onnx/" + name + ".onnx"; }
 
