@@ -214,8 +214,11 @@ ConvPackedParamsPtr prepack(const char* where, int spatial, bool transposed, con
   if (transposed) {
     p->path = Impl::Path::Transposed;
     pack_transposed(*p, w, taps);
-  } else if (p->in_channels == groups) {
-    // One input channel per group: depthwise (C_out = multiplier * C_in), whatever the multiplier.
+  } else if (p->in_channels == groups && groups > 1) {
+    // One input channel per group: depthwise (C_out = multiplier * C_in), whatever the multiplier. A
+    // single-channel input (groups 1, a grayscale stem) is a GEMM over its taps instead: the depthwise
+    // kernels would copy the input once per output channel and run 16 channels per vector; the
+    // indirect GEMM reads it in place (measured 3.1 -> see docs/benchmarks.md).
     p->path = Impl::Path::Depthwise;
     pack_depthwise(*p, w, taps);
   } else {

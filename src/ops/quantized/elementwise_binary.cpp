@@ -67,11 +67,19 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, double scale, int64
   detail::check_same_dtype(qa, qb, name);
   detail::check_output_qparams(scale, zero_point, qa.dtype, name);
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
-  Tensor out = detail::empty_output(shape, qa.dtype, scale, zero_point);
+  // Same-shaped operands in one dense memory order (both channels-last, as convolutions write them,
+  // or both contiguous) keep it, as PyTorch's add does: the loop runs flat over memory and the next
+  // convolution reads the result in place.
+  const bool same_order = a.shape() == shape && b.shape() == shape && a.strides() == b.strides() &&
+                          detail::dense_input(a).strides() == a.strides();
+  Tensor out = same_order ? detail::empty_like_dense(a, Quantizer::per_tensor(qa.dtype, scale, zero_point))
+                          : detail::empty_output(shape, qa.dtype, scale, zero_point);
   if (out.numel() == 0) return out;
 
-  const StridedLoop<3> loop(shape,
-                            {contiguous_strides(shape), broadcast_strides(a, shape), broadcast_strides(b, shape)});
+  const StridedLoop<3> loop =
+      same_order ? StridedLoop<3>(Shape{out.numel()}, {Shape{1}, Shape{1}, Shape{1}})
+                 : StridedLoop<3>(shape, {contiguous_strides(shape), broadcast_strides(a, shape),
+                                          broadcast_strides(b, shape)});
   const auto qmin = static_cast<int32_t>(dtype_qmin(qa.dtype));
   const auto qmax = static_cast<int32_t>(dtype_qmax(qa.dtype));
   const auto zo = static_cast<int32_t>(zero_point);

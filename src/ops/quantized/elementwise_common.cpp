@@ -6,6 +6,7 @@
 
 #include "core/tensor_impl.h"
 #include "ops/float/elementwise_iter.h"
+#include "ops/quantized/qops_common.h"
 #include "octet/error.h"
 
 namespace octet::quantized::detail {
@@ -42,9 +43,24 @@ Tensor empty_output(const Shape& shape, DType dtype, double scale, int64_t zero_
   return octet::detail::empty_quantized(shape, Quantizer::per_tensor(dtype, scale, zero_point), /*zero_fill=*/false);
 }
 
+namespace {
+bool channels_last(const Tensor& x) {
+  return (x.dim() == 4 || x.dim() == 5) && qops_detail::is_channels_last(x, /*batched=*/true);
+}
+}  // namespace
+
+Tensor dense_input(const Tensor& x) { return x.is_contiguous() || channels_last(x) ? x : x.contiguous(); }
+
+Tensor empty_like_dense(const Tensor& x, QuantizerPtr quantizer) {
+  if (!x.is_contiguous() && channels_last(x)) {
+    return qops_detail::empty_channels_last(x.shape(), std::move(quantizer), /*batched=*/true);
+  }
+  return octet::detail::empty_quantized(x.shape(), std::move(quantizer), /*zero_fill=*/false);
+}
+
 Tensor apply_table(const Tensor& x, const uint8_t table[256], const QuantizerPtr& out) {
-  const Tensor xc = x.contiguous();
-  Tensor y = octet::detail::empty_quantized(xc.shape(), out, /*zero_fill=*/false);
+  const Tensor xc = dense_input(x);
+  Tensor y = empty_like_dense(xc, out);
   const auto* px = static_cast<const uint8_t*>(xc.raw_data());
   auto* py = static_cast<uint8_t*>(y.raw_data());
   const kernels::x8_lut_fn lut = kernels::qelementwise_kernels().x8_lut;
@@ -55,8 +71,8 @@ Tensor apply_table(const Tensor& x, const uint8_t table[256], const QuantizerPtr
 }
 
 Tensor apply_clamp(const Tensor& x, int32_t min, int32_t max) {
-  const Tensor xc = x.contiguous();
-  Tensor y = octet::detail::empty_quantized(xc.shape(), xc.quantizer(), /*zero_fill=*/false);
+  const Tensor xc = dense_input(x);
+  Tensor y = empty_like_dense(xc, xc.quantizer());
   const kernels::QClampParams p{min, max};
   const auto& k = kernels::qelementwise_kernels();
   if (xc.dtype() == DType::QUInt8) {
@@ -76,8 +92,8 @@ Tensor apply_clamp(const Tensor& x, int32_t min, int32_t max) {
 }
 
 Tensor copy_with_qparams(const Tensor& x, const QuantizerPtr& out) {
-  const Tensor xc = x.contiguous();
-  Tensor y = octet::detail::empty_quantized(xc.shape(), out, /*zero_fill=*/false);
+  const Tensor xc = dense_input(x);
+  Tensor y = empty_like_dense(xc, out);
   const auto* px = static_cast<const uint8_t*>(xc.raw_data());
   auto* py = static_cast<uint8_t*>(y.raw_data());
   parallel_for(xc.numel(), kGrain, [&](int64_t b, int64_t e) {

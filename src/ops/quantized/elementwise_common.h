@@ -41,6 +41,15 @@ void check_output_qparams(double scale, int64_t zero_point, DType dtype, const c
 // A new contiguous per-tensor quantized tensor (not zero-filled: the caller writes every element).
 Tensor empty_output(const Shape& shape, DType dtype, double scale, int64_t zero_point);
 
+// The layout elementwise ops keep, as ATen's suggest_memory_format does for PyTorch's quantized ops:
+// a 4-D/5-D channels-last tensor (what the quantized convolutions write) stays channels-last, so a
+// residual stream between convolutions is never transposed; anything else is made contiguous.
+// dense_input(x) is x itself when it is contiguous or channels-last, else x.contiguous(); in both
+// cases its numel() elements lie in one run from raw_data(). empty_like_dense(x, q) is a new tensor of
+// x's shape and the same memory order, so a flat loop over both maps element to element.
+Tensor dense_input(const Tensor& x);
+Tensor empty_like_dense(const Tensor& x, QuantizerPtr quantizer);
+
 // y = table[x] over x (any layout), into a new tensor with `out`'s qparams; threaded.
 Tensor apply_table(const Tensor& x, const uint8_t table[256], const QuantizerPtr& out);
 // y = clamp(x, min, max) on the stored integers (bounds in the dtype's range), input qparams kept.
