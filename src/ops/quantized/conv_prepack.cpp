@@ -217,8 +217,8 @@ ConvPackedParamsPtr prepack(const char* where, int spatial, bool transposed, con
   } else if (p->in_channels == groups && groups > 1) {
     // One input channel per group: depthwise (C_out = multiplier * C_in), whatever the multiplier. A
     // single-channel input (groups 1, a grayscale stem) is a GEMM over its taps instead: the depthwise
-    // kernels would copy the input once per output channel and run 16 channels per vector; the
-    // indirect GEMM reads it in place (measured 3.1 -> see docs/benchmarks.md).
+    // kernels would copy the input once per output channel; the indirect GEMM reads it in place
+    // (FashionCNN int8, whose stem is 1 -> 16 channels: 3.1 -> 2.1 ms per batch of 64).
     p->path = Impl::Path::Depthwise;
     pack_depthwise(*p, w, taps);
   } else {
