@@ -128,7 +128,8 @@ std::string json_number(double v) {
   return buf;
 }
 
-// {"name": {"scale": s, "zero_point": z}, ...} for every module holding output qparams.
+// {"name": {"scale": s, "zero_point": z, "weight_scales": [...]}, ...} for every module holding
+// output qparams (weight_scales for per-channel quantized weights).
 std::string qparams_json(const nn::Module& model) {
   std::string out = "{";
   bool first = true;
@@ -137,8 +138,15 @@ std::string qparams_json(const nn::Module& model) {
     out.append(first ? "\n    \"" : ",\n    \"").append(name).append("\": {\"scale\": ");
     out.append(json_number(m->get_buffer("scale").to(kFloat64).contiguous().data_ptr<double>()[0]));
     out.append(", \"zero_point\": ")
-        .append(std::to_string(m->get_buffer("zero_point").to(kInt64).contiguous().data_ptr<int64_t>()[0]))
-        .append("}");
+        .append(std::to_string(m->get_buffer("zero_point").to(kInt64).contiguous().data_ptr<int64_t>()[0]));
+    const nn::StateDict own = m->state_dict();
+    if (own.contains("weight") && own.at("weight").is_quantized() && own.at("weight").quantizer()->per_channel()) {
+      out.append(", \"weight_scales\": [");
+      const std::vector<double>& scales = own.at("weight").quantizer()->scales();
+      for (size_t i = 0; i < scales.size(); ++i) out.append(i ? ", " : "").append(json_number(scales[i]));
+      out.append("]");
+    }
+    out.append("}");
     first = false;
   }
   return out + "\n  }";
