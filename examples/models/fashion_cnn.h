@@ -44,7 +44,7 @@ class FashionCNN : public nn::Cloneable<FashionCNN> {
  public:
   // c1: channels at 28x28 and 14x14; c2: channels at 7x7. The defaults are the committed weights'
   // (the weights file's metadata says "c1" and "c2"; the script trains other widths on request).
-  explicit FashionCNN(int64_t c1 = 16, int64_t c2 = 32) : c1_(c1), c2_(c2) {
+  explicit FashionCNN(int64_t c1 = 32, int64_t c2 = 64) : c1_(c1), c2_(c2) {
     OCTET_CHECK(c1 > 0 && c2 > 0, "FashionCNN", "expected positive channel counts, got c1=", c1, " c2=", c2);
     const auto conv = [](int64_t in, int64_t out, int64_t k, int64_t stride, int64_t padding) {
       return std::make_shared<nn::Conv2d>(in, out, Shape{k},
