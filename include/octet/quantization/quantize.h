@@ -109,10 +109,12 @@ struct ConvertOptions {
 // torch.ao.quantization.convert: replaces every module that has a qconfig and a mapping entry
 // (matched by exact float type; an Observed<T> by T) with the quantized module its from_float makes
 // from the module's output observer and its qconfig's weight observer. Fused modules and observed
-// modules are converted as one unit; other modules are searched recursively. Errors name the module
-// by path: an observer that saw no data ("run calibration data through the prepared model before
-// convert()"), a static module with a qconfig but no observer ("was prepare() called?"), a member
-// that cannot hold the quantized module.
+// modules are converted as one unit; other modules are searched recursively. A module whose
+// observer saw nothing while others did (a branch calibration never took) gets PyTorch's defaults
+// for an empty observer, scale 1 and zero point 0. Errors name the module by path: no observer saw
+// any data ("run calibration data through the prepared model before convert()"), a static module
+// with a qconfig but no observer ("was the model prepared with prepare()?"), a member that cannot
+// hold the quantized module.
 nn::ModulePtr convert(const nn::ModulePtr& model, const ConvertOptions& options = {});
 template <typename M>
 std::shared_ptr<M> convert(const std::shared_ptr<M>& model, const ConvertOptions& options = {});
