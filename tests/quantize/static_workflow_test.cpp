@@ -59,6 +59,13 @@ TEST(EagerStaticWorkflow, FusionFoldsBatchNormAndKeepsFloatOutputs) {
   EXPECT_EQ(typeid(*net->get_submodule("head.0")), typeid(nni::LinearReLU));
   const Tensor after = net->forward(x);
   EXPECT_LE(max_abs_diff(before, after), 1e-5f * std::max(1.0f, max_abs(before)));
+  // fused_copy fuses a clone and leaves its argument as it was.
+  auto fresh = make_small_net(gen);
+  nn::ModulePtr copy = Q::fused_copy(*fresh, SmallNet::fusion_groups());
+  EXPECT_EQ(typeid(*copy->get_submodule("conv1")), typeid(nni::ConvReLU2d));
+  EXPECT_EQ(typeid(*fresh->conv1), typeid(nn::Conv2d));
+  const Tensor fresh_out = fresh->forward(x);
+  EXPECT_LE(max_abs_diff(copy->forward(x), fresh_out), 1e-5f * std::max(1.0f, max_abs(fresh_out)));
 }
 
 TEST(EagerStaticWorkflow, FusionErrorsLeaveTheModelUnchanged) {
