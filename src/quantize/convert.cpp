@@ -1,14 +1,16 @@
 // convert.cpp: convert, eager mode's module swap (torch.ao.quantization's _convert / swap_module).
+#include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "octet/nn/intrinsic/fused.h"
 #include "octet/nn/linear.h"
+#include "octet/nn/quantized/functional_modules.h"
 #include "octet/nn/rnn.h"
 #include "octet/nn/sparse.h"
 #include "octet/quantization/fixed_qparams_observer.h"
 #include "octet/quantization/observer.h"
-#include "octet/nn/quantized/functional_modules.h"
 #include "octet/quantization/quantize.h"
 #include "quantize/workflow_util.h"
 
@@ -75,11 +77,8 @@ nn::ModulePtr swap_module(const nn::ModulePtr& mod, const std::string& path, con
     q = entry->convert(*mod, args);
   } catch (const Error& e) {
     std::string hint;
-    const std::string text = e.what();
-    if (text.find("no output observer") != std::string::npos) {
+    if (std::string(e.what()).find("no output observer") != std::string::npos) {
       hint = " (it has a qconfig but no observer: was the model prepared with prepare()?)";
-    } else if (text.find("calibrated") != std::string::npos || text.find("observ") != std::string::npos) {
-      hint = " (run calibration data through the prepared model before convert())";
     }
     OCTET_FAIL("convert", "cannot convert ", detail::describe(*mod, path), " to ", entry->quantized_name, ": ",
                e.what(), hint);

@@ -84,6 +84,40 @@ TEST(EagerDynamicWorkflow, WeightOnlyEmbeddingBag) {
   EXPECT_EQ(typeid(*q4->get_submodule("0")), typeid(nnq::EmbeddingBag));
 }
 
+// GRU and the cells through their interfaces: the same calls before and after quantize_dynamic.
+class CellsNet : public nn::Cloneable<CellsNet> {
+ public:
+  CellsNet() {
+    register_module("gru", &CellsNet::gru, std::make_shared<nn::GRU>(4, 6));
+    register_module("lstm_cell", &CellsNet::lstm_cell, std::make_shared<nn::LSTMCell>(6, 5));
+    register_module("gru_cell", &CellsNet::gru_cell, std::make_shared<nn::GRUCell>(5, 3));
+    register_module("rnn_cell", &CellsNet::rnn_cell, std::make_shared<nn::RNNCell>(3, 3));
+  }
+  Tensor forward(const Tensor& x) override {  // x: (L, N, 4)
+    auto [out, h] = gru->forward(x);
+    auto [h1, c1] = lstm_cell->forward(out.select(0, out.size(0) - 1));
+    return rnn_cell->forward(gru_cell->forward(h1, Tensor()), Tensor());
+  }
+  std::shared_ptr<nn::AnyGRU> gru;
+  std::shared_ptr<nn::AnyLSTMCell> lstm_cell;
+  std::shared_ptr<nn::AnyRecurrentCell> gru_cell, rnn_cell;
+};
+
+TEST(EagerDynamicWorkflow, GruAndCellsThroughTheirInterfaces) {
+  Generator gen(test::test_seed(703));
+  auto net = std::make_shared<CellsNet>();
+  net->eval();
+  auto q = Q::quantize_dynamic(net);
+  EXPECT_EQ(typeid(*q->get_submodule("gru")), typeid(nnqd::GRU));
+  EXPECT_EQ(typeid(*q->get_submodule("lstm_cell")), typeid(nnqd::LSTMCell));
+  EXPECT_EQ(typeid(*q->get_submodule("gru_cell")), typeid(nnqd::GRUCell));
+  EXPECT_EQ(typeid(*q->get_submodule("rnn_cell")), typeid(nnqd::RNNCell));
+  const Tensor x = randn({5, 2, 4}, gen);
+  const Tensor yf = net->forward(x), yq = q->forward(x);
+  EXPECT_EQ(yq.shape(), (Shape{2, 3}));
+  EXPECT_LE(max_abs_diff(yf, yq), 0.05f);
+}
+
 class TypedLstmNet : public nn::Cloneable<TypedLstmNet> {
  public:
   TypedLstmNet() { register_module("lstm", &TypedLstmNet::lstm, std::make_shared<nn::LSTM>(4, 4)); }
