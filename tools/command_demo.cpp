@@ -1,6 +1,8 @@
 // command_demo.cpp: `octet demo`, the main job: quantizes two small Fashion-MNIST models the way
 // PyTorch's eager mode does (static PTQ for a residual CNN, dynamic PTQ for an LSTM) and prints FP32
 // vs INT8 accuracy on the 10,000 test images, file size, latency and speedup at the same threads.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -94,7 +96,9 @@ Eval evaluate(nn::Module& model, const Tensor& images, const Tensor& labels, int
 
 // The size of a model's state dict saved as safetensors (integer weights for a quantized model).
 double saved_kib(const nn::Module& model, const std::string& name) {
-  const std::filesystem::path path = std::filesystem::temp_directory_path() / name;
+  std::string unique = std::to_string(static_cast<long long>(getpid()));  // two demos at once do not collide
+  unique.append("_").append(name);
+  const std::filesystem::path path = std::filesystem::temp_directory_path() / unique;
   nn::save_state_dict(model, path.string());
   const double kib = static_cast<double>(std::filesystem::file_size(path)) / 1024.0;
   std::filesystem::remove(path);
