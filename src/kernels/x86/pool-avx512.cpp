@@ -69,6 +69,22 @@ void pool_taps(size_t n, size_t taps, const float* in, size_t stride, size_t dil
       for (size_t t = 0; t < taps; ++t) a = Op::apply(a, load_stride2(in + 2 * j + t * dilation));
       _mm512_storeu_ps(acc + j, a);
     }
+    // The last (or only) block of w <= 16 windows: masked loads read exactly the 2w - 1 elements
+    // its windows use, so short rows (a 28-wide map pooled to 14) stay vectorized too.
+    if (j < n) {
+      const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      const size_t w = n - j, c = 2 * w - 1;
+      const __mmask16 m = w >= 16 ? static_cast<__mmask16>(0xFFFF) : tail_mask(w);
+      const __mmask16 mlo = c >= 16 ? static_cast<__mmask16>(0xFFFF) : tail_mask(c);
+      const __mmask16 mhi = c > 16 ? tail_mask(c - 16) : static_cast<__mmask16>(0);
+      __m512 a = _mm512_maskz_loadu_ps(m, acc + j);
+      for (size_t t = 0; t < taps; ++t) {
+        const float* p = in + 2 * j + t * dilation;
+        a = Op::apply(a, _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(mlo, p), even, _mm512_maskz_loadu_ps(mhi, p + 16)));
+      }
+      _mm512_mask_storeu_ps(acc + j, m, a);  // lanes past w held zeros and are not stored
+    }
+    return;
   } else if (stride * 16 <= static_cast<size_t>(INT32_MAX)) {
     const __m512i idx = _mm512_mullo_epi32(
         _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
