@@ -47,6 +47,24 @@ inline int64_t make_divisible(double v, int64_t divisor) {
   return new_v;
 }
 
+// torchvision's MobileNetV2 initialisation: Kaiming-normal convolutions (fan_out), BatchNorm weight 1
+// and bias 0, Linear N(0, 0.01) with zero bias, drawn in module order (shared with
+// quantizable_mobilenet_v2.h).
+inline void init_mobilenet_v2_weights(nn::Module& model) {
+  for (const auto& [name, m] : model.named_modules()) {
+    if (auto conv2d = std::dynamic_pointer_cast<nn::Conv2d>(m)) {
+      nn::init::kaiming_normal_(conv2d->weight, /*a=*/0.0, "fan_out");
+      if (conv2d->bias.defined()) nn::init::zeros_(conv2d->bias);
+    } else if (auto bn = std::dynamic_pointer_cast<nn::BatchNorm2d>(m)) {
+      nn::init::ones_(bn->weight);
+      nn::init::zeros_(bn->bias);
+    } else if (auto linear = std::dynamic_pointer_cast<nn::Linear>(m)) {
+      nn::init::normal_(linear->weight, /*mean=*/0.0, /*std=*/0.01);
+      nn::init::zeros_(linear->bias);
+    }
+  }
+}
+
 // torchvision.ops.Conv2dNormActivation with BatchNorm2d and ReLU6 (older torchvision called it
 // ConvBNReLU): a bias-free convolution padded to keep the size at stride 1, then BN, then ReLU6.
 class Conv2dNormActivation : public nn::Cloneable<Conv2dNormActivation, nn::Sequential> {
@@ -131,18 +149,7 @@ class MobileNetV2 : public nn::Cloneable<MobileNetV2> {
                     std::make_shared<nn::Sequential>(std::make_shared<nn::Dropout>(options.dropout),
                                                      std::make_shared<nn::Linear>(last_channel_, options.num_classes)));
 
-    for (const auto& [name, m] : named_modules()) {
-      if (auto conv2d = std::dynamic_pointer_cast<nn::Conv2d>(m)) {
-        nn::init::kaiming_normal_(conv2d->weight, /*a=*/0.0, "fan_out");
-        if (conv2d->bias.defined()) nn::init::zeros_(conv2d->bias);
-      } else if (auto bn = std::dynamic_pointer_cast<nn::BatchNorm2d>(m)) {
-        nn::init::ones_(bn->weight);
-        nn::init::zeros_(bn->bias);
-      } else if (auto linear = std::dynamic_pointer_cast<nn::Linear>(m)) {
-        nn::init::normal_(linear->weight, /*mean=*/0.0, /*std=*/0.01);
-        nn::init::zeros_(linear->bias);
-      }
-    }
+    init_mobilenet_v2_weights(*this);
   }
 
   // x: (N, 3, H, W) float32 -> logits (N, num_classes).

@@ -148,18 +148,7 @@ class QuantizableMobileNetV2 : public nn::Cloneable<QuantizableMobileNetV2> {
     register_module("dequant", &QuantizableMobileNetV2::dequant, std::make_shared<quantization::DeQuantStub>());
 
     // torchvision's initialisation (mobilenet_v2.h).
-    for (const auto& [name, m] : named_modules()) {
-      if (auto conv2d = std::dynamic_pointer_cast<nn::Conv2d>(m)) {
-        nn::init::kaiming_normal_(conv2d->weight, /*a=*/0.0, "fan_out");
-        if (conv2d->bias.defined()) nn::init::zeros_(conv2d->bias);
-      } else if (auto bn = std::dynamic_pointer_cast<nn::BatchNorm2d>(m)) {
-        nn::init::ones_(bn->weight);
-        nn::init::zeros_(bn->bias);
-      } else if (auto linear = std::dynamic_pointer_cast<nn::Linear>(m)) {
-        nn::init::normal_(linear->weight, /*mean=*/0.0, /*std=*/0.01);
-        nn::init::zeros_(linear->bias);
-      }
-    }
+    init_mobilenet_v2_weights(*this);
   }
 
   // x: (N, 3, H, W) float32 -> logits (N, num_classes), float32 also after convert(). The pooling

@@ -128,14 +128,7 @@ class QuantizableResNet : public nn::Cloneable<QuantizableResNet> {
     register_module("dequant", &QuantizableResNet::dequant, std::make_shared<quantization::DeQuantStub>());
 
     // torchvision's initialisation (resnet.h).
-    for (const auto& [name, m] : named_modules()) {
-      if (auto conv = std::dynamic_pointer_cast<nn::Conv2d>(m)) {
-        nn::init::kaiming_normal_(conv->weight, /*a=*/0.0, "fan_out", "relu");
-      } else if (auto bn = std::dynamic_pointer_cast<nn::BatchNorm2d>(m)) {
-        nn::init::ones_(bn->weight);
-        nn::init::zeros_(bn->bias);
-      }
-    }
+    init_resnet_weights(*this);
   }
 
   // x: (N, 3, H, W) float32 -> logits (N, num_classes), float32 also after convert().

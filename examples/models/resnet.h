@@ -44,6 +44,19 @@ inline std::shared_ptr<nn::Conv2d> conv1x1(int64_t in_planes, int64_t out_planes
 }
 
 // Two 3x3 convolutions with a residual connection (torchvision.models.resnet.BasicBlock).
+// torchvision's ResNet initialisation: Kaiming-normal convolutions (fan_out, relu), BatchNorm
+// weight 1 and bias 0, drawn in module order (shared with quantizable_resnet.h).
+inline void init_resnet_weights(nn::Module& model) {
+  for (const auto& [name, m] : model.named_modules()) {
+    if (auto conv = std::dynamic_pointer_cast<nn::Conv2d>(m)) {
+      nn::init::kaiming_normal_(conv->weight, /*a=*/0.0, "fan_out", "relu");
+    } else if (auto bn = std::dynamic_pointer_cast<nn::BatchNorm2d>(m)) {
+      nn::init::ones_(bn->weight);
+      nn::init::zeros_(bn->bias);
+    }
+  }
+}
+
 class BasicBlock : public nn::Cloneable<BasicBlock> {
  public:
   static constexpr int64_t expansion = 1;
@@ -105,14 +118,7 @@ class ResNet : public nn::Cloneable<ResNet> {
     register_module("avgpool", &ResNet::avgpool, std::make_shared<nn::AdaptiveAvgPool2d>(Shape{1, 1}));
     register_module("fc", &ResNet::fc, std::make_shared<nn::Linear>(w * 8 * BasicBlock::expansion, options.num_classes));
 
-    for (const auto& [name, m] : named_modules()) {
-      if (auto conv = std::dynamic_pointer_cast<nn::Conv2d>(m)) {
-        nn::init::kaiming_normal_(conv->weight, /*a=*/0.0, "fan_out", "relu");
-      } else if (auto bn = std::dynamic_pointer_cast<nn::BatchNorm2d>(m)) {
-        nn::init::ones_(bn->weight);
-        nn::init::zeros_(bn->bias);
-      }
-    }
+    init_resnet_weights(*this);
   }
 
   // x: (N, 3, H, W) float32 -> logits (N, num_classes).

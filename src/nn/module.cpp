@@ -21,13 +21,10 @@ std::string demangle(const std::type_info& type) {
   return out;
 }
 
-}  // namespace detail
-
-namespace {
-
 // "octet::nn::Sequential" -> "Sequential"; "(anonymous namespace)::Net" -> "Net"; namespaces inside
 // template arguments stay.
-std::string strip_namespaces(const std::string& name) {
+std::string short_type_name(const std::type_info& type) {
+  const std::string name = demangle(type);
   int depth = 0;
   std::size_t start = 0;
   for (std::size_t i = 0; i + 1 < name.size(); ++i) {
@@ -39,9 +36,16 @@ std::string strip_namespaces(const std::string& name) {
   return name.substr(start);
 }
 
-std::string join_name(const std::string& prefix, const std::string& name) {
-  return prefix.empty() ? name : prefix + "." + name;
+std::string join_path(const std::string& prefix, const std::string& name) {
+  if (prefix.empty()) return name;
+  std::string out = prefix;
+  out.append(".").append(name);
+  return out;
 }
+
+}  // namespace detail
+
+namespace {
 
 // How error messages name the module found at a dotted path from the root of a lookup.
 std::string describe(const Module& module, const std::string& path) {
@@ -64,7 +68,7 @@ TensorKey tensor_key(const Tensor& t) {
 
 // --- identity and printing -------------------------------------------------------------------------
 
-std::string Module::name() const { return strip_namespaces(detail::demangle(typeid(*this))); }
+std::string Module::name() const { return detail::short_type_name(typeid(*this)); }
 
 std::string Module::error_name() const {
   std::string out = name();
@@ -172,7 +176,7 @@ Module* Module::get_submodule_impl(const std::string& path, const std::string& t
     const detail::ModuleEntry* entry = current->children_.find(atom);
     OCTET_CHECK(entry != nullptr, where, "'", target, "' not found: ", describe(*current, walked),
                 " has no child module '", atom, "'");
-    walked = join_name(walked, atom);
+    walked = detail::join_path(walked, atom);
     current = entry->module.get();
     start = dot + 1;
   }
@@ -265,7 +269,7 @@ void Module::collect_modules(const ModulePtr& module, const std::string& prefix,
   if (memo != nullptr && !memo->insert(module.get()).second) return;
   out.insert(prefix, module);
   for (const auto& [child_name, entry] : module->children_) {
-    collect_modules(entry.module, join_name(prefix, child_name), out, memo);
+    collect_modules(entry.module, detail::join_path(prefix, child_name), out, memo);
   }
 }
 
@@ -296,7 +300,7 @@ OrderedDict<Tensor> Module::named_parameters(bool recurse) const {
   for (const auto& [prefix, module] : mods) {
     for (const auto& [param_name, entry] : module->parameters_) {
       if (entry.value.defined() && seen.insert(tensor_key(entry.value)).second) {
-        out.insert(join_name(prefix, param_name), entry.value);
+        out.insert(detail::join_path(prefix, param_name), entry.value);
       }
     }
   }
@@ -312,7 +316,7 @@ OrderedDict<Tensor> Module::named_buffers(bool recurse) const {
   for (const auto& [prefix, module] : mods) {
     for (const auto& [buffer_name, entry] : module->buffers_) {
       if (entry.value.defined() && seen.insert(tensor_key(entry.value)).second) {
-        out.insert(join_name(prefix, buffer_name), entry.value);
+        out.insert(detail::join_path(prefix, buffer_name), entry.value);
       }
     }
   }

@@ -151,12 +151,7 @@ void HistogramCalibrationObserver::reset() {
 }
 
 void HistogramCalibrationObserver::check_state(const nn::StateDict& buffers) const {
-  const float lo = buffers.at("min_val").item<float>();
-  const float hi = buffers.at("max_val").item<float>();
-  const bool unobserved = lo == kInf && hi == -kInf;
-  const bool observed = std::isfinite(lo) && std::isfinite(hi) && lo <= hi;
-  OCTET_CHECK(unobserved || observed, "load_state", name(), ": min_val=", lo, ", max_val=", hi,
-              " is not a state it can be in (finite with min_val <= max_val, or +inf/-inf before observing)");
+  const bool observed = check_range_state(buffers);
   const Tensor h = buffers.at("histogram").to(kInt64).contiguous();
   const int64_t* p = h.data_ptr<int64_t>();
   int64_t total = 0;

@@ -170,12 +170,7 @@ void HistogramObserver::reset() {
 }
 
 void HistogramObserver::check_state(const nn::StateDict& buffers) const {
-  const float lo = buffers.at("min_val").item<float>();
-  const float hi = buffers.at("max_val").item<float>();
-  const bool unobserved = lo == kInf && hi == -kInf;
-  const bool observed = std::isfinite(lo) && std::isfinite(hi) && lo <= hi;
-  OCTET_CHECK(unobserved || observed, "load_state", name(), ": min_val=", lo, ", max_val=", hi,
-              " is not a state it can be in (finite with min_val <= max_val, or +inf/-inf before observing)");
+  check_range_state(buffers);
   const Tensor h = buffers.at("histogram").to(kFloat32).contiguous();
   const float* p = h.data_ptr<float>();
   for (int64_t k = 0; k < h.numel(); ++k) {

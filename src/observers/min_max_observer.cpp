@@ -93,12 +93,7 @@ void MinMaxObserver::reset() {
 }
 
 void MinMaxObserver::check_state(const nn::StateDict& buffers) const {
-  const float lo = buffers.at("min_val").item<float>();
-  const float hi = buffers.at("max_val").item<float>();
-  const bool unobserved = lo == kInf && hi == -kInf;
-  const bool observed = std::isfinite(lo) && std::isfinite(hi) && lo <= hi;
-  OCTET_CHECK(unobserved || observed, "load_state", name(), ": min_val=", lo, ", max_val=", hi,
-              " is not a state it can be in (finite with min_val <= max_val, or +inf/-inf before observing)");
+  check_range_state(buffers);
 }
 
 std::string MinMaxObserver::extra_repr() const {

@@ -161,6 +161,17 @@ bool ObserverBase::state_shape_may_change(const std::string&) const { return fal
 
 void ObserverBase::check_state(const nn::StateDict&) const {}
 
+bool ObserverBase::check_range_state(const nn::StateDict& buffers) const {
+  const float lo = buffers.at("min_val").item<float>();
+  const float hi = buffers.at("max_val").item<float>();
+  const float inf = std::numeric_limits<float>::infinity();
+  const bool unobserved = lo == inf && hi == -inf;
+  const bool observed = std::isfinite(lo) && std::isfinite(hi) && lo <= hi;
+  OCTET_CHECK(unobserved || observed, "load_state", name(), ": min_val=", lo, ", max_val=", hi,
+              " is not a state it can be in (finite with min_val <= max_val, or +inf/-inf before observing)");
+  return observed;
+}
+
 void ObserverBase::check_state_tensor(const std::string& key, const Tensor& own, const Tensor& value,
                                       const char* where) const {
   OCTET_CHECK(value.defined(), where, name(), ": '", key, "' in the state is undefined");

@@ -12,24 +12,6 @@
 
 namespace octet::quantization {
 
-namespace detail {
-
-std::string short_type_name(const std::type_info& type) {
-  const std::string full = nn::detail::demangle(type);
-  // The last "::" outside template arguments.
-  int depth = 0;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i + 1 < full.size(); ++i) {
-    const char c = full[i];
-    if (c == '<' || c == '(') ++depth;
-    if (c == '>' || c == ')') --depth;
-    if (depth == 0 && c == ':' && full[i + 1] == ':') start = i + 2;
-  }
-  return full.substr(start);
-}
-
-}  // namespace detail
-
 ModuleMapping& ModuleMapping::add(const std::type_info& float_type, Entry entry) {
   OCTET_CHECK(static_cast<bool>(entry.convert), "ModuleMapping::add", "the entry for ", entry.float_name,
               " has no converter");
@@ -39,7 +21,7 @@ ModuleMapping& ModuleMapping::add(const std::type_info& float_type, Entry entry)
 
 ModuleMapping& ModuleMapping::remove(const std::type_info& float_type) {
   const auto it = entries_.find(std::type_index(float_type));
-  OCTET_CHECK(it != entries_.end(), "ModuleMapping::remove", "no entry for ", detail::short_type_name(float_type));
+  OCTET_CHECK(it != entries_.end(), "ModuleMapping::remove", "no entry for ", nn::detail::short_type_name(float_type));
   entries_.erase(it);
   return *this;
 }

@@ -7,13 +7,8 @@
 
 namespace octet::quantization::detail {
 
-// "layer1" + "conv1" -> "layer1.conv1"; "" + "fc" -> "fc".
-inline std::string join_path(const std::string& prefix, const std::string& name) {
-  if (prefix.empty()) return name;
-  std::string out = prefix;
-  out.append(".").append(name);
-  return out;
-}
+// "layer1" + "conv1" -> "layer1.conv1" (the nn layer's join).
+using nn::detail::join_path;
 
 // How messages name a module: "'layer1.conv1' (Conv2d)", or "the model (Net)" for the root.
 inline std::string describe(const nn::Module& m, const std::string& path) {

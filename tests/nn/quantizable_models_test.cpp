@@ -11,6 +11,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "common/float_compare.h"
 #include "common/test_util.h"
 #include "models/mobilenet_v2.h"
 #include "models/quantizable_mobilenet_v2.h"
@@ -25,6 +26,8 @@ namespace octet::models {
 namespace {
 
 namespace nnq = octet::nn::quantized;
+using octet::test::max_abs;
+using octet::test::max_abs_diff;
 namespace nni = octet::nn::intrinsic;
 namespace nniq = octet::nn::intrinsic::quantized;
 using Groups = std::vector<std::vector<std::string>>;
@@ -54,23 +57,6 @@ void randomize_batchnorms(nn::Module& model, Generator& gen) {
     bn->running_mean.copy_(randn(c, gen) * 0.1);
     bn->running_var.copy_(rand(c, gen) * 0.5 + 0.75);
   }
-}
-
-float max_abs(const Tensor& t) {
-  const Tensor c = t.contiguous();
-  float m = 0.0F;
-  for (int64_t i = 0; i < c.numel(); ++i) m = std::max(m, std::fabs(c.data_ptr<float>()[i]));
-  return m;
-}
-
-float max_abs_diff(const Tensor& a, const Tensor& b) {
-  EXPECT_EQ(a.shape(), b.shape());
-  const Tensor ca = a.contiguous(), cb = b.contiguous();
-  float m = 0.0F;
-  for (int64_t i = 0; i < ca.numel(); ++i) {
-    m = std::max(m, std::fabs(ca.data_ptr<float>()[i] - cb.data_ptr<float>()[i]));
-  }
-  return m;
 }
 
 double cosine_similarity(const Tensor& a, const Tensor& b) {

@@ -69,7 +69,9 @@ TEST(EagerDynamicWorkflow, DefaultTypesFloat16AndOptOut) {
   Q::QConfigDict spec;
   spec.by_name["lstm"] = Q::per_channel_dynamic_qconfig();
   auto by_name = Q::quantize_dynamic(nn::ModulePtr(std::make_shared<RecurrentNet>()), spec);
-  EXPECT_NE(by_name->get_submodule("lstm"), nullptr);
+  auto by_name_lstm = std::dynamic_pointer_cast<nnqd::LSTM>(by_name->get_submodule("lstm"));
+  ASSERT_NE(by_name_lstm, nullptr);
+  EXPECT_TRUE(by_name_lstm->get_weight().at("weight_ih_l0").quantizer()->per_channel());
   EXPECT_EQ(typeid(*by_name->get_submodule("fc")), typeid(nn::Linear));
   const Tensor x = randn({2, 3, 6}, gen);
   EXPECT_EQ(partial->forward(x).shape(), (Shape{2, 3}));

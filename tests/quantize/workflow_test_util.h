@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/float_compare.h"
 #include "common/test_util.h"
 #include "octet/functional.h"
 #include "octet/nn/nn.h"
@@ -69,23 +70,6 @@ inline std::shared_ptr<SmallNet> make_small_net(Generator& gen) {
   }
   net->eval();
   return net;
-}
-
-inline float max_abs_diff(const Tensor& a, const Tensor& b) {
-  const Tensor ca = a.contiguous(), cb = b.contiguous();
-  EXPECT_EQ(ca.shape(), cb.shape());
-  const float* pa = ca.data_ptr<float>();
-  const float* pb = cb.data_ptr<float>();
-  float m = 0;
-  for (int64_t i = 0; i < ca.numel(); ++i) m = std::max(m, std::fabs(pa[i] - pb[i]));
-  return m;
-}
-
-inline float max_abs(const Tensor& a) {
-  const Tensor c = a.contiguous();
-  float m = 0;
-  for (int64_t i = 0; i < c.numel(); ++i) m = std::max(m, std::fabs(c.data_ptr<float>()[i]));
-  return m;
 }
 
 // The dotted module names of a model, without observers (prepared models add activation_post_process).

@@ -88,6 +88,11 @@ namespace detail {
 
 // Readable class name of a type: "octet::nn::Sequential" for typeid(Sequential).
 std::string demangle(const std::type_info& type);
+// The same without namespaces: "Sequential"; namespaces inside template arguments stay (what
+// Module::name() prints for a class).
+std::string short_type_name(const std::type_info& type);
+// A dotted module path: ("layer1", "0") -> "layer1.0"; ("", "fc") -> "fc".
+std::string join_path(const std::string& prefix, const std::string& name);
 
 struct ParameterEntry {
   Tensor value;

@@ -90,8 +90,8 @@ ModuleMapping& ModuleMapping::add() {
   static_assert(std::is_base_of_v<nn::Module, F> && std::is_base_of_v<nn::Module, Q>,
                 "ModuleMapping::add<F, Q>: both must be Modules");
   Entry entry;
-  entry.float_name = detail::short_type_name(typeid(F));
-  entry.quantized_name = detail::short_type_name(typeid(Q));
+  entry.float_name = nn::detail::short_type_name(typeid(F));
+  entry.quantized_name = nn::detail::short_type_name(typeid(Q));
   entry.convert = [](const nn::Module& m, const nn::quantized::FromFloatArgs& args) -> nn::ModulePtr {
     return Q::from_float(dynamic_cast<const F&>(m), args);
   };

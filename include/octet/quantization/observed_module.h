@@ -29,11 +29,6 @@ class ObservedModule {
   virtual const ActivationPostProcess& observer() const = 0;
 };
 
-namespace detail {
-// "Conv2d" for typeid(octet::nn::Conv2d).
-std::string short_type_name(const std::type_info& type);
-}  // namespace detail
-
 // T: a float module with a single-tensor forward returning a Tensor, copy-constructible (every
 // Cloneable module is).
 template <typename T>
@@ -53,7 +48,7 @@ class Observed final : public T, public ObservedModule {
   // The float module's name: an observed Conv2d still prints as "Conv2d(...)".
   std::string name() const override {
     std::string n = T::name();
-    return n.rfind("Observed<", 0) == 0 ? detail::short_type_name(typeid(T)) : n;
+    return n.rfind("Observed<", 0) == 0 ? nn::detail::short_type_name(typeid(T)) : n;
   }
   const std::type_info& float_type() const override { return typeid(T); }
   const ActivationPostProcess& observer() const override { return *activation_post_process_; }

@@ -129,6 +129,10 @@ class ObserverBase : public ActivationPostProcess {
   // not a state this observer can be in (min_val > max_val, a per-channel pair of different
   // lengths, ...).
   virtual void check_state(const nn::StateDict& buffers) const;
+  // The check the per-tensor range observers share: the state's min_val / max_val are finite with
+  // min_val <= max_val, or +inf / -inf before observing (an Error naming the observer otherwise).
+  // Returns whether the state says something was observed.
+  bool check_range_state(const nn::StateDict& buffers) const;
   // Whether buffer `key` may take a shape other than its current one from a state (a per-channel
   // observer's min_val/max_val learn their length from data): then only its rank must match.
   virtual bool state_shape_may_change(const std::string& key) const;

@@ -70,8 +70,8 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, double scale, int64
   // Same-shaped operands in one dense memory order (both channels-last, as convolutions write them,
   // or both contiguous) keep it, as PyTorch's add does: the loop runs flat over memory and the next
   // convolution reads the result in place.
-  const bool same_order = a.shape() == shape && b.shape() == shape && a.strides() == b.strides() &&
-                          detail::dense_input(a).strides() == a.strides();
+  const bool same_order =
+      a.shape() == shape && b.shape() == shape && a.strides() == b.strides() && detail::is_dense(a);
   Tensor out = same_order ? detail::empty_like_dense(a, Quantizer::per_tensor(qa.dtype, scale, zero_point))
                           : detail::empty_output(shape, qa.dtype, scale, zero_point);
   if (out.numel() == 0) return out;

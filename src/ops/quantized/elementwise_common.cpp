@@ -49,7 +49,9 @@ bool channels_last(const Tensor& x) {
 }
 }  // namespace
 
-Tensor dense_input(const Tensor& x) { return x.is_contiguous() || channels_last(x) ? x : x.contiguous(); }
+bool is_dense(const Tensor& x) { return x.is_contiguous() || channels_last(x); }
+
+Tensor dense_input(const Tensor& x) { return is_dense(x) ? x : x.contiguous(); }
 
 Tensor empty_like_dense(const Tensor& x, QuantizerPtr quantizer) {
   if (!x.is_contiguous() && channels_last(x)) {

@@ -44,9 +44,11 @@ Tensor empty_output(const Shape& shape, DType dtype, double scale, int64_t zero_
 // The layout elementwise ops keep, as ATen's suggest_memory_format does for PyTorch's quantized ops:
 // a 4-D/5-D channels-last tensor (what the quantized convolutions write) stays channels-last, so a
 // residual stream between convolutions is never transposed; anything else is made contiguous.
-// dense_input(x) is x itself when it is contiguous or channels-last, else x.contiguous(); in both
-// cases its numel() elements lie in one run from raw_data(). empty_like_dense(x, q) is a new tensor of
-// x's shape and the same memory order, so a flat loop over both maps element to element.
+// is_dense(x): x is contiguous or channels-last, so its numel() elements lie in one run from
+// raw_data(). dense_input(x) is x itself when it is dense, else x.contiguous(). empty_like_dense(x, q)
+// is a new tensor of x's shape and the same memory order, so a flat loop over both maps element to
+// element.
+bool is_dense(const Tensor& x);
 Tensor dense_input(const Tensor& x);
 Tensor empty_like_dense(const Tensor& x, QuantizerPtr quantizer);
 
